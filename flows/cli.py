@@ -1,0 +1,167 @@
+"""The `taizhang` command: thin commands over the flows and the warehouse.
+
+Pipeline commands (demo, ingest, report) run as Prefect flows; query commands (metrics)
+are plain reads of the warehouse and answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+import pandas as pd
+
+from flows.settings import Settings
+
+EXAMPLES = {
+    "taizhang": "  taizhang demo\n  taizhang ingest --inbox /data/inbox\n"
+                "  taizhang metrics --start 2021-01-01 --end 2021-12-31 --format table\n"
+                "  taizhang report monthly --month 2021-12",
+    "demo": "  taizhang demo\n  taizhang demo --out /tmp/taizhang-demo",
+    "ingest": "  taizhang ingest\n  taizhang --warehouse /data/taizhang.duckdb ingest --inbox /data/inbox",
+    "metrics": "  taizhang metrics --start 2021-01-01 --end 2021-12-31\n"
+               "  taizhang metrics --start 2021-03-01 --end 2021-03-31 --scope 机关党支部 --format table",
+    "report": "  taizhang report monthly --month 2021-12",
+    "monthly": "  taizhang report monthly --month 2021-12 --out reports/out\n"
+               "  taizhang report monthly --month 2021-12 --scope 市社科联党总支",
+}
+
+
+def _parser_kwargs(name: str, description: str) -> dict:
+    return {
+        "description": description,
+        "epilog": "示例 / Examples:\n" + EXAMPLES[name],
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"dates are written YYYY-MM-DD, not {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: global --warehouse/--inbox, then one sub-command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--warehouse", metavar="FILE", default=argparse.SUPPRESS,
+                        help="the DuckDB warehouse (env TAIZHANG_WAREHOUSE; default warehouse/taizhang.duckdb)")
+    common.add_argument("--inbox", metavar="DIR", default=argparse.SUPPRESS,
+                        help="the inbox folder (env TAIZHANG_INBOX; default inbox/)")
+
+    parser = argparse.ArgumentParser(
+        prog="taizhang", parents=[common],
+        **_parser_kwargs("taizhang", "台账 taizhang: activity ledgers → DuckDB warehouse → official progress reports."),
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", parents=[common], help="write a demo inbox, ingest it, write a monthly report",
+                               **_parser_kwargs("demo", "Write a fictional unit's year of submissions (2021), "
+                                                "ingest it and write the monthly report for 2021-12."))
+    demo.add_argument("--out", metavar="DIR", help="put the inbox, warehouse and reports in DIR "
+                      "(default: the usual inbox/, warehouse/ and reports/out/)")
+
+    commands.add_parser("ingest", parents=[common], help="extract, validate and load every new inbox file",
+                        **_parser_kwargs("ingest", "Extract, validate and load every new file of the inbox. "
+                                         "Files already loaded are skipped; copies are recorded as duplicates."))
+
+    metrics = commands.add_parser("metrics", parents=[common], help="print metric values for a period",
+                                  **_parser_kwargs("metrics", "Print every activity metric (ids as in metrics.md) "
+                                                   "for a period and a scope. A plain read: no flow run."))
+    metrics.add_argument("--start", required=True, type=_iso_date, metavar="YYYY-MM-DD", help="first day (inclusive)")
+    metrics.add_argument("--end", required=True, type=_iso_date, metavar="YYYY-MM-DD", help="last day (inclusive)")
+    metrics.add_argument("--scope", metavar="UNIT", help="a unit of the register (name or alias) and the units under it")
+    metrics.add_argument("--format", choices=("json", "table"), default="json", help="json (default) or table")
+
+    report = commands.add_parser("report", parents=[common], help="write a periodic report (.docx)",
+                                 **_parser_kwargs("report", "Write a periodic report as an official .docx."))
+    kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
+    monthly = kinds.add_parser("monthly", parents=[common], help="the monthly progress report",
+                               **_parser_kwargs("monthly", "Write the monthly progress report (月报) and its "
+                                                "evidence file for one calendar month."))
+    monthly.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to report")
+    monthly.add_argument("--out", metavar="DIR", help="output folder (default reports/out/)")
+    monthly.add_argument("--scope", metavar="UNIT", help="report on one unit and the units under it")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.load(warehouse=getattr(args, "warehouse", None), inbox=getattr(args, "inbox", None))
+
+
+def print_ingest(files: pd.DataFrame) -> None:
+    """Every file of the run with its state, then one line per unit."""
+    if files.empty:
+        print("没有新文件 / nothing new in the inbox")
+        return
+    for row in files.itertuples():
+        detail = f"{row.rows} 行" if row.status in ("loaded", "superseded") else (row.reason or "")
+        held = f"，{row.problems} 个问题" if row.problems else ""
+        print(f"  {row.status:<10} {row.path}  {detail}{held}")
+    by_unit = files.assign(unit=files["unit"].fillna("（未知单位）")).groupby("unit")
+    print("按单位 / by unit:")
+    for unit, group in by_unit:
+        loaded = group.loc[group["status"] == "loaded", "rows"].sum()
+        held = group.loc[group["status"] == "loaded", "rows_held"].sum()
+        refused = (group["status"] == "refused").sum()
+        print(f"  {unit}: 入库 {int(loaded) - int(held)} 行，暂存待改 {int(held)} 行，退回文件 {int(refused)} 个")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = _settings(args)
+
+    if args.command == "metrics":
+        from flows.metrics import UnknownScope, metric_table
+        from flows.warehouse import WarehouseMissing, open_warehouse
+
+        try:
+            with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
+                table = metric_table(con, args.start, args.end, args.scope)
+        except (WarehouseMissing, UnknownScope) as error:
+            print(error, file=sys.stderr)
+            return 2
+        if args.format == "json":
+            print(json.dumps(dict(zip(table["metric_id"], table["value"].astype(int).tolist())), ensure_ascii=False, indent=2))
+        else:
+            width = max(map(len, table["metric_id"]))
+            for row in table.itertuples():
+                print(f"{row.metric_id:<{width}}  {row.label}\t{row.value}")
+        return 0
+
+    from flows import pipeline
+    from flows.metrics import UnknownScope
+    from flows.warehouse import WarehouseMissing
+
+    try:
+        return _run_flow_command(args, settings, pipeline)
+    except (WarehouseMissing, UnknownScope, ValueError) as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) -> int:
+    if args.command == "demo":
+        result = pipeline.demo(out=args.out, warehouse=getattr(args, "warehouse", None), inbox=getattr(args, "inbox", None))
+        print_ingest(result.ingest.files)
+        print(f"demo inbox: {result.inbox}")
+        print(f"warehouse:  {result.warehouse}")
+        print(f"report:     {result.report.docx}")
+        print(f"evidence:   {result.report.evidence}")
+        print(f"problems:   {result.problems} ({result.problem_count} open)")
+    elif args.command == "ingest":
+        result = pipeline.ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox))
+        print_ingest(result.files)
+        print(f"warehouse: {settings.warehouse}")
+    elif args.command == "report":
+        report = pipeline.report_monthly(args.month, warehouse=str(settings.warehouse), out=args.out, scope=args.scope)
+        print(f"report:   {report.docx}")
+        print(f"evidence: {report.evidence}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

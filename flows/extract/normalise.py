@@ -1,0 +1,192 @@
+"""Value normalisers: one pure function per kind of value, shared by every reader.
+
+Each takes the cell as text (readers hand over text; Excel dates arrive as
+`2021-03-05 00:00:00`, serial numbers as `44260`) and returns a `Parsed`: the value,
+whether the input was approximate (`约30`), and an error in plain Chinese when the
+text cannot be read. They never guess: what they cannot read is an error, not a default.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, timedelta
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+
+class Parsed(NamedTuple):
+    value: Any
+    approximate: bool = False
+    error: str | None = None
+
+
+EMPTY = Parsed(None)
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, skipping Excel's phantom 1900-02-29
+_SERIAL_RANGE = (1, 2958465)      # 1900-01-01 .. 9999-12-31
+
+
+def clean_text(text: Any) -> str | None:
+    """Trim, turn full-width spaces and line breaks into single spaces; blank becomes None."""
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    text = str(text).replace("\u3000", " ").replace("\xa0", " ")
+    text = re.sub(r"\s+", " ", text).strip()
+    return text or None
+
+
+def _ascii_digits(text: str) -> str:
+    """Full-width digits and signs to ASCII (NFKC); other scripts' digits stay as they are."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def parse_text(text: Any) -> Parsed:
+    return Parsed(clean_text(text))
+
+
+# ---------------------------------------------------------------- dates
+
+_DATE_PATTERNS = [
+    re.compile(r"^(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})"),
+    re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"),
+    re.compile(r"^(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"),
+]
+_TIME_TAIL = re.compile(r"^(\s*(\d{1,2}[:：]\d{2}([:：]\d{2}(\.\d+)?)?|T\d{2}:\d{2}(:\d{2})?)?)\s*$")
+
+
+def excel_serial_to_date(serial: float) -> date:
+    """An Excel (1900 system) serial day number to a date; the time of day is dropped."""
+    return EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def parse_date(text: Any, default_year: int | None = None) -> Parsed:
+    """Dates as people write them: Excel serials, 2021-03-05, 2021/3/5, 2021.3.5,
+    2021年3月5日 and 3月5日 (year from the period), each optionally followed by a time."""
+    text = clean_text(text)
+    if text is None:
+        return EMPTY
+    text = _ascii_digits(text)
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        serial = float(text)
+        if _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
+            return Parsed(excel_serial_to_date(serial))
+        return Parsed(None, error=f"“{text}”不是有效日期")
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if not match or not _TIME_TAIL.match(text[match.end():]):
+            continue
+        year = int(match.group("y")) if "y" in match.groupdict() else default_year
+        if year is None:
+            return Parsed(None, error=f"“{text}”缺少年份，且无法从填报期间确定")
+        try:
+            return Parsed(date(year, int(match.group("m")), int(match.group("d"))))
+        except ValueError:
+            return Parsed(None, error=f"“{text}”不是有效日期")
+    return Parsed(None, error=f"“{text}”不是可识别的日期")
+
+
+# ---------------------------------------------------------------- numbers
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMERAL = re.compile(r"^[零〇一二两三四五六七八九十百千万]+$")
+_MEASURE_WORDS = "人次|人|次|场次|场|期|户|个|家|篇|本|套|台|盏|株|件|份|项|名|位|元|万元"
+_NUMBER = re.compile(
+    rf"^(?P<about>约|大约|近)?\s*(?P<num>[+-]?\d+(\.\d+)?)\s*(?P<wan>万)?\s*(?P<more>余|多|\+)?\s*"
+    rf"(?:{_MEASURE_WORDS})?\s*(?P<more2>余|多)?$"
+)
+
+
+def chinese_numeral(text: str) -> int | None:
+    """十二 → 12, 两 → 2, 一百零五 → 105, 三万 → 30000; None when it is not one."""
+    if not _CN_NUMERAL.match(text):
+        return None
+    total, section, digit = 0, 0, None
+    for char in text:
+        if char in _CN_DIGITS:
+            digit = _CN_DIGITS[char]
+        elif char in _CN_UNITS:
+            section += (1 if digit is None else digit) * _CN_UNITS[char]
+            digit = None
+        elif char == "万":
+            total += (section + (digit or 0)) * 10000
+            section, digit = 0, None
+    return total + section + (digit or 0)
+
+
+def _parse_number(text: Any) -> Parsed:
+    text = clean_text(text)
+    if text is None:
+        return EMPTY
+    text = _ascii_digits(text).replace(",", "").replace(" ", "")
+    match = _NUMBER.match(text)
+    if match:
+        value = float(match.group("num")) * (10000 if match.group("wan") else 1)
+        approximate = bool(match.group("about") or match.group("more") or match.group("more2"))
+        return Parsed(value, approximate)
+    stripped = re.sub(rf"(?:{_MEASURE_WORDS})$", "", text)
+    about = stripped.startswith(("约", "近"))
+    more = stripped.endswith(("余", "多"))
+    core = stripped.lstrip("约近").rstrip("余多")
+    value = chinese_numeral(core)
+    if value is not None:
+        return Parsed(float(value), about or more)
+    return Parsed(None, error=f"“{text}”不是可识别的数字")
+
+
+def parse_int(text: Any) -> Parsed:
+    """Counts as people write them: 32, ３２, 32人, 约30, 30余, 十二, 两, 10万+."""
+    parsed = _parse_number(text)
+    if parsed.value is None or parsed.error:
+        return parsed
+    if parsed.value != int(parsed.value):
+        return Parsed(None, error=f"“{clean_text(text)}”不是整数")
+    return Parsed(int(parsed.value), parsed.approximate)
+
+
+def parse_money(text: Any) -> Parsed:
+    """Amounts in 元: 5000, 5000元, 1万元, 1.5万 (→ 15000)."""
+    parsed = _parse_number(text)
+    if parsed.value is None or parsed.error:
+        return parsed
+    return Parsed(round(parsed.value, 2), parsed.approximate)
+
+
+# ---------------------------------------------------------------- yes / no
+
+_YES = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "对", "有"}
+_NO = {"否", "×", "✗", "n", "no", "false", "0", "无", "不是"}
+
+
+def parse_bool(text: Any) -> Parsed:
+    """是/否, √/blank, Y/N; blank is unknown (None)."""
+    text = clean_text(text)
+    if text is None:
+        return EMPTY
+    key = _ascii_digits(text).lower()
+    if key in _YES:
+        return Parsed(True)
+    if key in _NO:
+        return Parsed(False)
+    return Parsed(None, error=f"“{text}”不是“是/否”")
+
+
+# ---------------------------------------------------------------- columns
+
+def normalise_column(values: pd.Series, parse: Callable[[Any], Parsed]) -> pd.DataFrame:
+    """Apply a normaliser to a whole column, once per distinct value (ledgers repeat a lot).
+
+    Returns columns `value`, `approximate`, `error`, aligned with `values`.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = [parse(u) for u in uniques] + [EMPTY]  # code -1 (a missing cell) takes the last
+
+    def column(part: int) -> np.ndarray:
+        return np.array([p[part] for p in parsed], dtype=object)[codes]
+
+    return pd.DataFrame(
+        {"value": column(0), "approximate": column(1).astype(bool), "error": column(2)},
+        index=values.index,
+    )

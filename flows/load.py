@@ -1,0 +1,194 @@
+"""Loading: what the inbox holds compared with the warehouse, and idempotent writes into it.
+
+A file is identified by the sha256 of its bytes. A (path, sha256) pair already seen is
+unchanged and skipped; the same bytes under a new path are a duplicate (recorded, not
+loaded again); anything else is new. A batch of new files is written in one transaction:
+registry, sheets, skipped rows, records and problems land together or not at all.
+Frames go in through Arrow (`insert … by name`), never row by row.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from flows.extract import FileRead, sha256_of
+
+
+@dataclass
+class InboxScan:
+    """The inbox against the warehouse: which files are new, duplicates or unchanged."""
+
+    new: list[Path] = field(default_factory=list)
+    duplicates: list[tuple[Path, str]] = field(default_factory=list)  # path, file_id already loaded
+    unchanged: list[Path] = field(default_factory=list)
+    file_ids: dict[Path, str] = field(default_factory=dict)
+
+
+COPY_MARKS = ("副本", "copy", "Copy", "复制")
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Every file under the inbox (flat or `<YYYY-MM>/<单位>/`), hidden and lock files aside.
+
+    Files whose names mark them as copies come after the originals, so that of two
+    identical files the copy is the one recorded as the duplicate.
+    """
+    if not inbox.exists():
+        return []
+    files = (p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+    return sorted(files, key=lambda p: (any(mark in p.name for mark in COPY_MARKS), p.as_posix()))
+
+
+def relative(path: Path, inbox: Path) -> str:
+    """The path as stored: relative to the inbox when inside it."""
+    try:
+        return path.relative_to(inbox).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> InboxScan:
+    """Sort the inbox's files into new, duplicate and unchanged."""
+    seen = set(con.execute("select path, file_id from raw.file_arrivals").fetchall())
+    known = set(r[0] for r in con.execute("select file_id from raw.files").fetchall())
+    scan = InboxScan()
+    first_path_of: dict[str, Path] = {}
+    for path in inbox_files(inbox):
+        file_id = sha256_of(path)
+        scan.file_ids[path] = file_id
+        if (relative(path, inbox), file_id) in seen:
+            scan.unchanged.append(path)
+        elif file_id in known or file_id in first_path_of:
+            scan.duplicates.append((path, file_id))
+        else:
+            first_path_of[file_id] = path
+            scan.new.append(path)
+    return scan
+
+
+def unit_aliases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every name and alias of the live register → the unit's name."""
+    return dict(con.execute("select alias, unit_name from core.unit_aliases").fetchall())
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    columns = [c[0] for c in con.execute(f"describe {table}").fetchall()]
+    unknown = set(frame.columns) - set(columns)
+    if unknown:  # column names come only from the contracts; anything else is a bug
+        raise ValueError(f"{table} has no columns {sorted(unknown)}")
+    arrow = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    con.register("incoming", arrow)
+    try:
+        con.execute(f"insert into {table} by name select * from incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def _file_rows(files: list[FileRead], inbox: Path, aliases: dict[str, str], run_id: str, now: datetime) -> pd.DataFrame:
+    return pd.DataFrame([
+        {
+            "file_id": f.file_id,
+            "path": relative(f.path, inbox),
+            "file_name": f.path.name,
+            "size_bytes": f.size_bytes,
+            "modified_at": f.modified_at,
+            "source": f.source,
+            "submitter": f.submitter,
+            "unit_name": aliases.get(f.submitter) if f.submitter else None,
+            "period_label": f.period.label if f.period else None,
+            "period_start": f.period.start if f.period else None,
+            "period_end": f.period.end if f.period else None,
+            "filled_on": f.filled_on,
+            "version_rank": f.version_rank,
+            "rows_read": f.rows,
+            "state": "refused" if f.refusal else "loaded",
+            "reason": f.refusal,
+            "run_id": run_id,
+            "ingested_at": now,
+        }
+        for f in files
+    ])
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, files: list[FileRead], problems: pd.DataFrame,
+               inbox: Path, run_id: str) -> None:
+    """Write a batch of extracted files and their problems in one transaction."""
+    now = datetime.now()
+    aliases = unit_aliases(con)
+    sheets = pd.DataFrame([
+        {"file_id": f.file_id, "sheet": s.sheet, "state": s.state, "contract": s.contract,
+         "header_row": s.header_row, "columns": json.dumps(s.columns, ensure_ascii=False),
+         "rows_read": s.rows}
+        for f in files for s in f.sheets
+    ])
+    skipped = pd.DataFrame(
+        [{"file_id": f.file_id, "sheet": sheet, "row_number": row, "reason": why}
+         for f in files for sheet, row, why in f.skipped_rows],
+    )
+    tables: dict[str, list[pd.DataFrame]] = {}
+    for f in files:
+        for table, frame in f.tables.items():
+            tables.setdefault(table, []).append(frame)
+    problems = problems.assign(run_id=run_id, first_seen_at=now)
+
+    con.execute("begin transaction")
+    try:
+        _insert(con, "raw.files", _file_rows(files, inbox, aliases, run_id, now))
+        arrivals = pd.DataFrame([{"path": relative(f.path, inbox), "file_id": f.file_id,
+                                  "run_id": run_id, "arrived_at": now} for f in files])
+        _insert(con, "raw.file_arrivals", arrivals)
+        _insert(con, "raw.sheets", sheets)
+        _insert(con, "raw.skipped_rows", skipped)
+        for table, frames in tables.items():
+            _insert(con, f"raw.{table}", pd.concat(frames))
+        _insert(con, "raw.problems", problems)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def record_duplicates(con: duckdb.DuckDBPyConnection, duplicates: list[tuple[Path, str]],
+                      inbox: Path, run_id: str) -> None:
+    """A copy of bytes already loaded is recorded as an arrival and nothing more."""
+    frame = pd.DataFrame([{"path": relative(p, inbox), "file_id": file_id, "run_id": run_id,
+                           "arrived_at": datetime.now()} for p, file_id in duplicates])
+    _insert(con, "raw.file_arrivals", frame)
+
+
+def file_states(con: duckdb.DuckDBPyConnection, paths: list[str]) -> pd.DataFrame:
+    """The state of each given inbox path now: loaded, superseded, duplicate or refused."""
+    if not paths:
+        return pd.DataFrame(columns=["path", "status", "source", "unit", "period", "rows", "problems", "rows_held", "reason"])
+    con.register("wanted", pa.table({"path": paths}))
+    try:
+        return con.execute("""
+            select
+                a.path,
+                case when a.path <> f.path then 'duplicate' else f.status end as status,
+                f.source,
+                coalesce(f.unit_name, f.submitter) as unit,
+                f.period_label as period,
+                f.rows_read as rows,
+                (select count(*) from raw.problems p where p.file_id = f.file_id) as problems,
+                (select count(distinct (p.sheet, p.row_number)) from raw.problems p
+                  where p.file_id = f.file_id and p.row_number is not null) as rows_held,
+                case when a.path <> f.path then '与 ' || f.path || ' 内容完全相同' else f.reason end as reason
+            from wanted w
+            join raw.file_arrivals a using (path)
+            join core.files f using (file_id)
+            qualify row_number() over (partition by a.path order by a.arrived_at desc) = 1
+            order by a.path
+        """).df()
+    finally:
+        con.unregister("wanted")
+

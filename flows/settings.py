@@ -1,0 +1,50 @@
+"""One settings object: where the inbox, the warehouse and the reports live.
+
+Every step takes its paths from a `Settings`; nothing else reads the environment.
+Precedence: explicit argument (CLI flag) > environment variable > default under the project.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# Great Expectations phones home and draws progress bars unless told not to.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and names one run of taizhang works with."""
+
+    warehouse: Path
+    inbox: Path
+    reports_out: Path
+    org_name: str = "XX市社科联"
+    sql_dir: Path = PROJECT_ROOT / "sql"
+    expectations_dir: Path = PROJECT_ROOT / "expectations"
+    templates_dir: Path = PROJECT_ROOT / "reports" / "templates"
+
+    @classmethod
+    def load(
+        cls,
+        warehouse: str | os.PathLike | None = None,
+        inbox: str | os.PathLike | None = None,
+        reports_out: str | os.PathLike | None = None,
+    ) -> "Settings":
+        """Settings from arguments, then `TAIZHANG_*` environment variables, then defaults."""
+        env = os.environ
+        return cls(
+            warehouse=Path(warehouse or env.get("TAIZHANG_WAREHOUSE") or PROJECT_ROOT / "warehouse" / "taizhang.duckdb"),
+            inbox=Path(inbox or env.get("TAIZHANG_INBOX") or PROJECT_ROOT / "inbox"),
+            reports_out=Path(reports_out or env.get("TAIZHANG_REPORTS") or PROJECT_ROOT / "reports" / "out"),
+            org_name=env.get("TAIZHANG_ORG_NAME", cls.org_name),
+        )
+
+    def under(self, folder: str | os.PathLike) -> "Settings":
+        """The same settings with inbox, warehouse and reports all inside one folder."""
+        folder = Path(folder)
+        return replace(self, warehouse=folder / "taizhang.duckdb", inbox=folder / "inbox", reports_out=folder / "reports")

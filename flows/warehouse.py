@@ -1,0 +1,62 @@
+"""The DuckDB warehouse: opening it and building its layers from `sql/`.
+
+Each folder of `sql/` is a schema, each file one model named after the file. A file that
+starts with `create` is run as written (raw tables, macros); any other file is a `select`
+and becomes a view. Models of a layer may use each other: they are created in rounds
+until every one binds.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+LAYERS = ("raw", "staging", "core", "marts", "metrics")
+
+
+class WarehouseMissing(Exception):
+    """The warehouse file does not exist yet."""
+
+
+def _statement(model: Path) -> str:
+    sql = model.read_text(encoding="utf-8")
+    body = re.sub(r"^\s*(--[^\n]*\n\s*)*", "", sql)  # leading comments
+    if body.lower().startswith("create"):
+        return sql
+    return f"create or replace view {model.parent.name}.{model.stem} as\n{sql}"
+
+
+def build(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
+    """Create every schema and model of `sql_dir` (idempotent: tables are `if not exists`)."""
+    for layer in LAYERS:
+        con.execute(f"create schema if not exists {layer}")
+        pending = sorted((sql_dir / layer).glob("*.sql"))
+        while pending:
+            failed = []
+            for model in pending:
+                try:
+                    con.execute(_statement(model))
+                except duckdb.CatalogException:
+                    failed.append(model)  # uses a model of this layer not created yet
+            if len(failed) == len(pending):
+                con.execute(_statement(failed[0]))  # raise the real error
+            pending = failed
+
+
+@contextmanager
+def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse file; a writer also brings the models up to date."""
+    if read_only and not path.exists():
+        raise WarehouseMissing(f"warehouse {path} does not exist yet: run `taizhang ingest` (or `taizhang demo`) first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            build(con, sql_dir)
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,9 @@
+-- One row per (path, content) pair seen in the inbox: a copy of loaded bytes is a second arrival.
+create table if not exists raw.file_arrivals (
+    path        varchar not null,
+    file_id     varchar not null,
+    run_id      varchar,
+    arrived_at  timestamp,
+    primary key (path, file_id)
+);
+comment on table raw.file_arrivals is '文件到达记录：每个路径与内容组合一行 / Every path-and-content pair seen in the inbox';

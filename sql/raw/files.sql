@@ -1,0 +1,22 @@
+-- One row per distinct file content (sha256) ingest has seen: what it was and what became of it.
+create table if not exists raw.files (
+    file_id       varchar primary key,  -- sha256 of the bytes
+    path          varchar not null,     -- the path that first brought these bytes (inbox-relative)
+    file_name     varchar not null,
+    size_bytes    bigint,
+    modified_at   timestamp,
+    source        varchar,              -- activity_ledger | unit_register | … (null: not recognised)
+    submitter     varchar,              -- the sending unit as written (填报单位, unit column or file name)
+    unit_name     varchar,              -- submitter resolved in the register at load time
+    period_label  varchar,              -- 2021-03 | 2021-Q1 | 2021
+    period_start  date,
+    period_end    date,
+    filled_on     date,                 -- 填报日期 from the title rows
+    version_rank  integer,              -- 1 plain, vN → N, 修改版 → 2, 最终版 → 99
+    rows_read     integer,
+    state         varchar not null,     -- loaded | refused
+    reason        varchar,              -- why refused, in plain Chinese
+    run_id        varchar,
+    ingested_at   timestamp
+);
+comment on table raw.files is '文件登记：每个不同内容的文件一行 / File registry: one row per distinct file content seen by ingest';

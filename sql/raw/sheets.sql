@@ -1,0 +1,12 @@
+-- One row per sheet of a file: what it was recognised as, or why it was not read.
+create table if not exists raw.sheets (
+    file_id     varchar not null,
+    sheet       varchar not null,
+    state       varchar not null,  -- read | hidden | empty | unrecognised
+    contract    varchar,           -- activity_ledger | register_units | register_roles
+    header_row  integer,
+    columns     json,              -- field → column letter
+    rows_read   integer,
+    primary key (file_id, sheet)
+);
+comment on table raw.sheets is '工作表记录：每张表识别为何种台账，或为何未读 / Each sheet: what it was read as, or why it was skipped';
