@@ -168,6 +168,7 @@ def write_ledger_xlsx(path: Path, unit: str, month: int, activities: list[Activi
         old.write_row(1, 0, [1, "2020-01-01", "集体学习", "旧数据（不应读入）", unit, None, None, 99])
         old.hide()
     sheet = book.add_worksheet("活动台账")
+    sheet.activate()  # Excel cannot hide the active sheet
     r = 0
     if variant != 2:  # title rows above the header
         last = len(headers) - 1

@@ -49,11 +49,11 @@ def parse_text(text: Any) -> Parsed:
 # ---------------------------------------------------------------- dates
 
 _DATE_PATTERNS = [
-    re.compile(r"^(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})"),
-    re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"),
-    re.compile(r"^(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"),
-]
-_TIME_TAIL = re.compile(r"^(\s*(\d{1,2}[:：]\d{2}([:：]\d{2}(\.\d+)?)?|T\d{2}:\d{2}(:\d{2})?)?)\s*$")
+    re.compile(r"^(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})", re.ASCII),
+    re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?", re.ASCII),
+    re.compile(r"^(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?", re.ASCII),
+]  # re.ASCII: \d is 0-9 only; digits of other scripts are not numbers here
+_TIME_TAIL = re.compile(r"^(\s*(\d{1,2}[:：]\d{2}([:：]\d{2}(\.\d+)?)?|T\d{2}:\d{2}(:\d{2})?)?)\s*$", re.ASCII)
 
 
 def excel_serial_to_date(serial: float) -> date:
@@ -68,7 +68,7 @@ def parse_date(text: Any, default_year: int | None = None) -> Parsed:
     if text is None:
         return EMPTY
     text = _ascii_digits(text)
-    if re.fullmatch(r"\d+(\.\d+)?", text):
+    if re.fullmatch(r"\d+(\.\d+)?", text, re.ASCII):
         serial = float(text)
         if _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
             return Parsed(excel_serial_to_date(serial))
@@ -95,7 +95,8 @@ _CN_NUMERAL = re.compile(r"^[零〇一二两三四五六七八九十百千万]+$
 _MEASURE_WORDS = "人次|人|次|场次|场|期|户|个|家|篇|本|套|台|盏|株|件|份|项|名|位|元|万元"
 _NUMBER = re.compile(
     rf"^(?P<about>约|大约|近)?\s*(?P<num>[+-]?\d+(\.\d+)?)\s*(?P<wan>万)?\s*(?P<more>余|多|\+)?\s*"
-    rf"(?:{_MEASURE_WORDS})?\s*(?P<more2>余|多)?$"
+    rf"(?:{_MEASURE_WORDS})?\s*(?P<more2>余|多)?$",
+    re.ASCII,
 )
 
 
@@ -187,6 +188,9 @@ def normalise_column(values: pd.Series, parse: Callable[[Any], Parsed]) -> pd.Da
         return np.array([p[part] for p in parsed], dtype=object)[codes]
 
     return pd.DataFrame(
-        {"value": column(0), "approximate": column(1).astype(bool), "error": column(2)},
-        index=values.index,
+        {
+            "value": pd.Series(column(0), index=values.index, dtype=object),
+            "approximate": pd.Series(column(1), index=values.index, dtype=bool),
+            "error": pd.Series(column(2), index=values.index, dtype=object),
+        }
     )

@@ -20,6 +20,13 @@ WORD = re.compile(r"\{(?P<name>[a-z_]+)\}")
 OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 
 
+def tidy(line: str) -> str:
+    """Separators left doubled or dangling where optional clauses were dropped."""
+    line = re.sub(r"(?<=[，。；：（])[，、；]+", "", line)   # 其中，，集体学习 → 其中，集体学习
+    line = re.sub(r"(其中)?[，、；]+(?=[。）])", "", line)  # 其中，。 → 。
+    return re.sub(r"。{2,}", "。", line)
+
+
 @dataclass(frozen=True)
 class Window:
     """A named period of a report: its dates and the metric values in it."""
@@ -75,7 +82,7 @@ def render(template: str, windows: dict[str, Window], words: dict[str, str], mea
             header, rows = tables[name]()
             out.blocks.append(("table", header, rows, caption[0] if caption else None))
             continue
-        line = OPTIONAL.sub(optional, line)
+        line = tidy(OPTIONAL.sub(optional, line))
         line = PLACEHOLDER.sub(figure, line)
         line = WORD.sub(lambda m: words[m["name"]], line)
         if line.startswith("###"):

@@ -1,0 +1,42 @@
+"""Shared fixtures: the spec's samples, fresh settings per test, one Prefect test server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from flows.settings import PROJECT_ROOT, Settings
+
+SHARED = PROJECT_ROOT.parent / "shared"
+SAMPLES = SHARED / "samples"
+SEEDS = SHARED / "seeds"
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    """`../shared/samples/`: real-looking submissions, one of each kind (CI has shared/ beside the checkout)."""
+    assert SAMPLES.is_dir(), f"the spec's samples are missing: expected {SAMPLES}"
+    return SAMPLES
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Inbox, warehouse and reports in a fresh temporary folder."""
+    made = Settings.load().under(tmp_path)
+    made.inbox.mkdir(parents=True)
+    return made
+
+
+@pytest.fixture(scope="session")
+def prefect():
+    """One temporary Prefect API for the whole session (starting one costs ~10 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+def pytest_configure(config):
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

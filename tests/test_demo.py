@@ -1,0 +1,123 @@
+"""The README's main job: `taizhang demo` through the installed console script, end to end.
+
+The demo year is planned to reach the figures the seed reports state; the test reads
+those figures from the seeds themselves.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from docx import Document
+
+from conftest import SEEDS
+from flows.metrics import activity_metrics
+from flows.report.phrasing import write_number
+
+TAIZHANG = str(Path(sys.executable).with_name("taizhang"))
+
+
+def taizhang(*args, env_extra=None, timeout=300) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([TAIZHANG, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """`taizhang demo --out DIR` run once, as a user would, with its own Prefect home."""
+    out = tmp_path_factory.mktemp("demo")
+    done = taizhang("demo", "--out", str(out), env_extra={"PREFECT_HOME": str(out / "prefect")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out, done.stdout
+
+
+def test_demo_prints_where_the_warehouse_report_and_problems_are(demo):
+    out, stdout = demo
+    printed = dict(re.findall(r"^(demo inbox|warehouse|report|evidence|problems):\s+(\S+)", stdout, re.M))
+    assert printed["warehouse"] == str(out / "taizhang.duckdb")
+    assert printed["report"] == str(out / "reports" / "XX市社科联_月报_2021-12.docx")
+    for key in ("demo inbox", "warehouse", "report", "evidence", "problems"):
+        assert Path(printed[key]).exists(), key
+    # every file of the inbox ends in one state, listed at the end of the run
+    states = re.findall(r"^  (loaded|duplicate|superseded|refused) +(.+?)  ", stdout, re.M)
+    inbox_files = sorted(p.relative_to(out / "inbox").as_posix() for p in (out / "inbox").rglob("*") if p.is_file())
+    assert sorted(path for _, path in states) == inbox_files
+    assert {state for state, _ in states} == {"loaded", "duplicate", "superseded", "refused"}
+
+
+SEED_PHRASES = {  # metric id → how the seed reports write it ({} is the figure)
+    "centre_group_sessions": "共组织开展党组理论学习中心组学习{}",
+    "first_topic_sessions": "（“第一议题”学习{}）",
+    "collective_study_sessions": "集体学习{}，",
+    "seminars": "研讨交流{}，",
+    "branch_committee_meetings": "支委会会议{}",
+    "branch_general_meetings": "支部大会{}",
+    "leader_party_lectures": "其中领导干部上党课{}",
+    "party_lectures": "共开展党课宣讲{}",
+    "integrity_studies": "专题研究部署党风廉政建设工作{}",
+    "oath_renewals": "重温入党誓词{}",
+    "grassroots_talks": "开展基层宣讲{}",
+    "study_sessions": "全年开展各类学习{}",
+}
+SEED_STYLES = {"study_sessions": "余", "oath_renewals": "exact", "grassroots_talks": "exact"}
+SEED_MEASURES = {"oath_renewals": "场次", "grassroots_talks": "场次"}
+
+
+def test_the_demo_year_reaches_the_figures_of_the_seed_reports(demo):
+    out, _ = demo
+    seeds = "".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    con = duckdb.connect(str(out / "taizhang.duckdb"), read_only=True)
+    year = activity_metrics(con, date(2021, 1, 1), date(2021, 12, 31))
+    for metric, phrase in SEED_PHRASES.items():
+        written = write_number(year[metric], SEED_STYLES.get(metric, "exact"), SEED_MEASURES.get(metric, "次"))
+        assert phrase.format(written) in seeds, (metric, year[metric])
+
+
+def test_the_demo_report_states_the_warehouse_figures(demo):
+    out, _ = demo
+    con = duckdb.connect(str(out / "taizhang.duckdb"), read_only=True)
+    month = activity_metrics(con, date(2021, 12, 1), date(2021, 12, 31))
+    year = activity_metrics(con, date(2021, 1, 1), date(2021, 12, 31))
+    paragraphs = [p.text for p in Document(str(out / "reports" / "XX市社科联_月报_2021-12.docx")).paragraphs]
+    assert f"共开展各类活动{month['activities_total']}次，参加{month['participants_total']}人次。" in paragraphs[2]
+    cumulative = next(p for p in paragraphs if p.startswith("截至12月31日"))
+    assert f"全年累计开展各类活动{year['activities_total']}次" in cumulative
+    assert f"党组理论学习中心组学习{year['centre_group_sessions']}次（“第一议题”学习{year['first_topic_sessions']}次）" in cumulative
+    assert f"开展各类学习{write_number(year['study_sessions'], '余', '次')}" in cumulative
+
+
+def test_the_demo_problems_name_file_sheet_row_and_field(demo):
+    out, _ = demo
+    lines = (out / "reports" / "problems.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "单位,文件,工作表,行,列,字段,原值,问题,规则"
+    assert any(",财务科,组织单位“财务科”在组织机构名册中找不到" in line for line in lines)
+    assert any(line.endswith("文件为空,file_refused") for line in lines)
+
+
+def test_metrics_json_prints_every_activity_metric_id(demo):
+    out, _ = demo
+    done = taizhang("--warehouse", str(out / "taizhang.duckdb"), "metrics", "--start", "2021-01-01", "--end", "2021-12-31")
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    spec = (SEEDS.parent / "spec" / "metrics.md").read_text(encoding="utf-8")
+    activity_section = spec.split("## Activities")[1].split("\n## ")[0]
+    assert list(printed) == re.findall(r"^\| `([a-z_]+)` \|", activity_section, re.M)
+    assert all(isinstance(v, int) for v in printed.values())
+
+
+def test_metrics_for_a_scope_and_an_unknown_scope(demo):
+    out, _ = demo
+    warehouse = str(out / "taizhang.duckdb")
+    branch = json.loads(taizhang("--warehouse", warehouse, "metrics", "--start", "2021-01-01", "--end", "2021-12-31",
+                                 "--scope", "党总支").stdout)
+    whole = json.loads(taizhang("--warehouse", warehouse, "metrics", "--start", "2021-01-01", "--end", "2021-12-31").stdout)
+    assert 0 < branch["activities_total"] < whole["activities_total"]
+    assert branch["centre_group_sessions"] == 0  # held by 办公室, which is not under the 党总支
+    unknown = taizhang("--warehouse", warehouse, "metrics", "--start", "2021-01-01", "--end", "2021-12-31", "--scope", "财务科")
+    assert unknown.returncode == 2 and unknown.stderr.startswith("“财务科”不是组织机构名册中的单位")

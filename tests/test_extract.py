@@ -1,0 +1,141 @@
+"""Extraction: the spec's samples and generated variants become exact records with lineage."""
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flows.extract import extract_file
+from workbooks import LEDGER_HEADER, write_csv, write_xlsx
+
+
+def records(read, table="activity_rows", columns=("row_number", "activity_on", "activity_type", "title",
+                                                   "org_unit", "participants")):
+    frame = read.tables[table]
+    return [tuple(None if pd.isna(v) else v for v in row) for row in frame[list(columns)].itertuples(index=False)]
+
+
+def test_sample_branch_ledger_keeps_bad_rows_for_validation_and_skips_total_and_notes(samples):
+    read = extract_file(samples / "机关党支部2022年6月学习台账.xlsx")
+    assert read.refusal is None
+    assert (read.source, read.submitter, read.period.label, read.filled_on) == \
+        ("activity_ledger", "机关党支部", "2022-06", date(2022, 7, 5))
+    assert [(s.sheet, s.state) for s in read.sheets] == [("Sheet1", "empty"), ("活动台账", "read")]
+    assert records(read) == [
+        (4, date(2022, 6, 3), "重温入党誓词", "“三·五”基层工作日重温入党誓词（第4场）", "机关第一党支部", 17),
+        (5, date(2022, 6, 6), "支委会", "6月支委会", "机关第一党支部", 5),
+        (6, date(2022, 6, 21), "集体学习", "集体学习《中国共产党简史》（一支部第10次）", "机关第一党支部", 13),
+        (7, date(2022, 6, 25), "主题党日", "6月主题党日", "机关第一党支部", 14),
+        (8, date(2022, 6, 30), "党课", "传承红色基因 担当社科使命", "机关第一党支部", 38),
+        (9, date(2022, 6, 18), "其他", "端午节慰问座谈", "机关第一党支部", 20),
+        (10, date(2022, 6, 21), "集体学习", "财务知识学习", "财务科", 6),
+        (12, None, "专题研讨", "专题研讨（日期漏填）", "机关第一党支部", 18),
+        (13, date(2022, 6, 24), "集体学习", "集体学习《中国共产党简史》第五章", "机关第一党支部", -3),
+    ]
+    # the original text stays beside every parsed value
+    frame = read.tables["activity_rows"].set_index("row_number")
+    assert frame.loc[6, "activity_type_raw"] == "支部集中学习"
+    assert frame.loc[8, "activity_type_raw"] == "讲党课"
+    assert frame.loc[4, "participants_raw"] == "１７"
+    assert read.skipped_rows == [("活动台账", 11, "blank"), ("活动台账", 14, "total"), ("活动台账", 15, "note")]
+    assert read.column_letter("活动台账", "participants") == "H"
+
+
+def test_sample_office_ledger_with_excel_dates_and_first_topic(samples):
+    read = extract_file(samples / "办公室2022年4月学习活动台账.xlsx")
+    assert records(read, columns=("row_number", "activity_on", "activity_type", "speaker_role", "participants",
+                                  "first_topic")) == [
+        (4, date(2022, 4, 9), "中心组学习", "党组书记、主席", 7, True),
+        (5, date(2022, 4, 15), "专家辅导", "市委党校教授", 45, None),
+        (6, date(2022, 4, 20), "专题读书班", None, 35, None),
+        (7, date(2022, 4, 24), "中心组学习", "党组书记、主席", 8, True),
+    ]
+
+
+def test_sample_csv_with_bom_and_synonym_headers(samples):
+    read = extract_file(samples / "二支部2022年第1季度活动台账.csv")
+    assert (read.period.label, read.submitter) == ("2022-Q1", "机关第二党支部")
+    assert records(read) == [
+        (2, date(2022, 1, 18), "集体学习", "二支部集体学习党史专题（第1次）", "机关第二党支部", 36),
+        (3, date(2022, 2, 18), "集体学习", "二支部集体学习党史专题（第2次）", "机关第二党支部", 19),
+        (4, date(2022, 3, 18), "集体学习", "二支部集体学习党史专题（第3次）", "机关第二党支部", 14),
+    ]
+
+
+def test_sample_xls_maps_type_synonyms(samples):
+    read = extract_file(samples / "普及部2022年宣讲活动台账.xls")
+    types = read.tables["activity_rows"][["activity_type_raw", "activity_type"]].drop_duplicates()
+    assert sorted(map(tuple, types.values.tolist())) == [
+        ("基层宣讲", "基层宣讲"), ("文艺汇演", "文艺活动"), ("理论宣讲", "基层宣讲"), ("诗歌音乐会", "文艺活动")]
+    assert len(read.tables["activity_rows"]) == 12
+
+
+def test_sample_register_with_aliases_and_leader_roles(samples):
+    read = extract_file(samples / "组织机构与班子（2022年版）.xlsx")
+    assert read.source == "unit_register"
+    units = read.tables["register_units"].set_index("unit_name")
+    assert len(units) == 23
+    assert units.loc["机关第一党支部", "aliases"] == "机关党支部、一支部"
+    assert units.loc["机关第一党支部", "parent_name"] == "市社科联党总支"
+    assert units.loc["市义工联党支部", "established_on"] == date(2022, 9, 15)
+    roles = read.tables["register_roles"]
+    assert dict(zip(roles["role"], roles["is_leader"])) == {
+        "党组书记": True, "主席": True, "副主席": True, "党组成员": True, "秘书长": True, "部长": False, "党务干事": False}
+
+
+def test_unit_only_in_the_title_rows_and_header_not_in_row_one(tmp_path):
+    header = [h for h in LEDGER_HEADER if h != "组织单位"]
+    path = write_xlsx(tmp_path / "研究室2021年3月学习台账.xlsx", {"台账": [
+        ["XX市社科联研究室2021年3月学习活动台账"],
+        ["填报单位：研究室\u3000\u3000填报人：李明\u3000\u3000填报日期：2021年4月2日"],
+        header,
+        [1, date(2021, 3, 5), "研讨会", "研讨交流（第1次）", "周明", "副主席", "12人", None, "线下", None, None],
+    ]}, origin=(2, 1))  # two blank rows and a blank column before the title
+    read = extract_file(path)
+    assert read.sheets[0].header_row == 5
+    assert read.column_letter("台账", "activity_on") == "C"
+    assert records(read) == [(6, date(2021, 3, 5), "专题研讨", "研讨交流（第1次）", "研究室", 12)]
+    assert (read.submitter, read.filled_on) == ("研究室", date(2021, 4, 2))
+
+
+def test_gbk_csv_with_month_day_dates_takes_the_year_from_the_file_name(tmp_path):
+    path = write_csv(tmp_path / "普及部2021年5月活动台账.csv", [
+        ["编号", "日期", "类型", "主题", "单位", "负责人", "职务", "人数"],
+        [1, "5月6日", "理论宣讲", "党史进基层（第1场）", "社科普及部", None, None, "约90"],
+    ], encoding="gbk")
+    read = extract_file(path)
+    assert records(read) == [(2, date(2021, 5, 6), "基层宣讲", "党史进基层（第1场）", "社科普及部", 90)]
+    assert read.tables["activity_rows"]["participants_is_approx"].tolist() == [True]
+
+
+def test_hidden_sheets_are_not_read_but_recorded(tmp_path):
+    path = write_xlsx(tmp_path / "二支部2021年5月台账.xlsx", {
+        "旧数据": [LEDGER_HEADER, [1, date(2020, 1, 1), "集体学习", "旧", "二支部", None, None, 9]],
+        "5月": [LEDGER_HEADER, [1, date(2021, 5, 9), "集体学习", "新", "二支部", None, None, 9]],
+    }, hidden=("旧数据",))
+    read = extract_file(path)
+    assert [(s.sheet, s.state) for s in read.sheets] == [("旧数据", "hidden"), ("5月", "read")]
+    assert records(read, columns=("title",)) == [("新",)]
+
+
+def test_excel_serial_in_a_general_cell_is_a_date(tmp_path):
+    path = write_xlsx(tmp_path / "办公室2021年3月台账.xlsx", {"a": [LEDGER_HEADER, [1, 44260, "中心组学习", "t", "办公室"]]})
+    assert records(extract_file(path), columns=("activity_on",)) == [(date(2021, 3, 5),)]
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("空文件.xlsx", b"", "文件为空"),
+    ("说明.txt", b"hello", "不支持的文件类型“.txt”（支持 xlsx、xlsm、xls、csv）"),
+    ("坏文件.xlsx", b"PK\x03\x04garbage", None),
+    ("表.csv", "姓名,电话\n张三,123\n".encode(), "未找到可识别的表头（没有一张工作表是已知的台账格式）"),
+])
+def test_unreadable_files_are_refused_with_a_reason(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    read = extract_file(path)
+    assert read.tables == {}
+    if reason:
+        assert read.refusal == reason
+    else:
+        assert read.refusal.startswith("无法打开工作簿")

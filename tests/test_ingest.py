@@ -1,0 +1,158 @@
+"""The ingest flow on real files into a real DuckDB warehouse, under a Prefect test server."""
+
+import shutil
+from datetime import date
+
+import duckdb
+import pytest
+
+from flows.metrics import activity_metrics
+from flows.pipeline import ingest, report_monthly
+from workbooks import LEDGER_HEADER, write_xlsx
+
+REGISTER = "组织机构与班子（2022年版）.xlsx"
+BRANCH = "机关党支部2022年6月学习台账.xlsx"
+
+
+@pytest.fixture
+def inbox(settings, samples):
+    """The register, three ledgers and a file that is not a ledger, in the usual nested layout."""
+    shutil.copy(samples / REGISTER, settings.inbox / REGISTER)
+    for month, unit, name in (("2022-06", "机关党支部", BRANCH), ("2022-04", "办公室", "办公室2022年4月学习活动台账.xlsx"),
+                              ("2022-03", "二支部", "二支部2022年第1季度活动台账.csv")):
+        (settings.inbox / month / unit).mkdir(parents=True)
+        shutil.copy(samples / name, settings.inbox / month / unit / name)
+    (settings.inbox / "活动照片说明.txt").write_text("照片见群文件", encoding="utf-8")
+    return settings.inbox
+
+
+def run(settings):
+    return ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox))
+
+
+def snapshot(settings) -> dict:
+    """Row counts of every raw table and the year's metrics: what a re-run must not change."""
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]
+        counts = {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
+        counts["core.activities"] = con.execute("select count(*) from core.activities").fetchone()[0]
+        return {"counts": counts, "metrics": activity_metrics(con, date(2022, 1, 1), date(2022, 12, 31))}
+    finally:
+        con.close()
+
+
+def test_bad_rows_are_quarantined_with_reasons_and_the_rest_of_the_file_loads(prefect, settings, inbox):
+    result = run(settings)
+    states = dict(zip(result.files["path"], result.files["status"]))
+    assert states == {
+        REGISTER: "loaded",
+        f"2022-06/机关党支部/{BRANCH}": "loaded",
+        "2022-04/办公室/办公室2022年4月学习活动台账.xlsx": "loaded",
+        "2022-03/二支部/二支部2022年第1季度活动台账.csv": "loaded",
+        "活动照片说明.txt": "refused",
+    }
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    problems = con.execute("""
+        select p.sheet, p.row_number, p.column_letter, p.field, p.rule, p.value, p.reason
+        from raw.problems p join raw.files f using (file_id) where f.file_name = ? order by p.row_number
+    """, [BRANCH]).fetchall()
+    assert problems == [
+        ("活动台账", 9, "C", "activity_type", "activity_type_in_vocabulary", "其他",
+         "活动类型“其他”不在规定的活动类型中，请从下拉列表选择"),
+        ("活动台账", 10, "E", "org_unit", "org_unit_in_register", "财务科",
+         "组织单位“财务科”在组织机构名册中找不到，请使用名册中的单位名称或简称"),
+        ("活动台账", 12, "B", "activity_on", "activity_date_required", None, "活动日期未填写"),
+        ("活动台账", 13, "H", "participants", "participants_at_least_one", "-3", "参加人数应为不小于1的整数，填写的是“-3”"),
+    ]
+    refused = con.execute("select reason from marts.open_problems where path = '活动照片说明.txt'").fetchall()
+    assert refused == [("不支持的文件类型“.txt”（支持 xlsx、xlsm、xls、csv）",)]
+
+    # rows 4–8 of the branch's ledger count; the 合计 and 填表说明 rows are not activities
+    loaded = con.execute("""
+        select place.row_number, a.activity_type from core.activities a, unnest(a.lineage) as t(place)
+        where place.path like '%机关党支部%' order by 1
+    """).fetchall()
+    assert loaded == [(4, "重温入党誓词"), (5, "支委会"), (6, "集体学习"), (7, "主题党日"), (8, "党课")]
+    assert con.execute("select s.row_number, s.reason from raw.skipped_rows s join raw.files using (file_id) "
+                       "where file_name = ? order by 1", [BRANCH]).fetchall() == [(11, "blank"), (14, "total"), (15, "note")]
+
+    june = activity_metrics(con, date(2022, 6, 1), date(2022, 6, 30), scope="机关党支部")
+    assert {k: v for k, v in june.items() if v} == {
+        "oath_renewals": 1, "branch_committee_meetings": 1, "collective_study_sessions": 1, "study_sessions": 1,
+        "party_lectures": 1, "leader_party_lectures": 1, "activities_total": 5, "participants_total": 17 + 5 + 13 + 14 + 38,
+    }
+    year = activity_metrics(con, date(2022, 1, 1), date(2022, 12, 31))
+    assert year["centre_group_sessions"] == 2 and year["first_topic_sessions"] == 2
+    assert year["collective_study_sessions"] == 1 + 3  # the branch's one valid row and 二支部's three
+    assert year["study_sessions"] == 4 + 1             # plus the office's 专家辅导
+    con.close()
+
+
+def test_the_same_inbox_twice_changes_nothing(prefect, settings, inbox):
+    run(settings)
+    before = snapshot(settings)
+    again = run(settings)
+    assert again.new_files == 0 and again.files.empty
+    assert snapshot(settings) == before
+
+
+def test_a_copy_is_recorded_as_a_duplicate_and_loads_nothing(prefect, settings, inbox):
+    run(settings)
+    before = snapshot(settings)
+    shutil.copy(inbox / "2022-06" / "机关党支部" / BRANCH, inbox / f"{BRANCH[:-5]} - 副本.xlsx")
+    result = run(settings)
+    assert result.files[["path", "status"]].values.tolist() == [[f"{BRANCH[:-5]} - 副本.xlsx", "duplicate"]]
+    after = snapshot(settings)
+    assert after["metrics"] == before["metrics"]
+    assert after["counts"]["file_arrivals"] == before["counts"]["file_arrivals"] + 1
+    assert {k: v for k, v in after["counts"].items() if k != "file_arrivals"} == \
+        {k: v for k, v in before["counts"].items() if k != "file_arrivals"}
+
+
+def ledger(path, filled_on, rows):
+    return write_xlsx(path, {"台账": [
+        ["XX市社科联研究室2022年6月学习活动台账"],
+        [f"填报单位：研究室\u3000\u3000填报日期：{filled_on}"],
+        LEDGER_HEADER,
+        *rows,
+    ]})
+
+
+def test_a_corrected_resubmission_replaces_its_predecessor_and_closes_its_problems(prefect, settings, samples):
+    shutil.copy(samples / REGISTER, settings.inbox / REGISTER)
+    ledger(settings.inbox / "研究室2022年6月学习台账.xlsx", "2022年7月1日", [
+        [1, date(2022, 6, 8), "研讨交流", "研讨交流（第1次）", "研究室", None, None, 12],
+        [2, None, "专题研讨", "研讨交流（第2次）", "研究室", None, None, 10],
+    ])
+    run(settings)
+    ledger(settings.inbox / "研究室2022年6月学习台账（修改版）.xlsx", "2022年7月6日", [
+        [1, date(2022, 6, 8), "研讨交流", "研讨交流（第1次）", "研究室", None, None, 12],
+        [2, date(2022, 6, 22), "专题研讨", "研讨交流（第2次）", "研究室", None, None, 10],
+    ])
+    result = run(settings)
+    assert result.files[["path", "status"]].values.tolist() == [["研究室2022年6月学习台账（修改版）.xlsx", "loaded"]]
+
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    assert con.execute("select file_name, status from core.files where source = 'activity_ledger' order by 1").fetchall() == [
+        ("研究室2022年6月学习台账.xlsx", "superseded"), ("研究室2022年6月学习台账（修改版）.xlsx", "loaded")]
+    assert con.execute("select count(*) from marts.open_problems").fetchone()[0] == 0
+    assert con.execute("select count(*) from raw.problems").fetchone()[0] == 1  # history is kept
+    assert activity_metrics(con, date(2022, 6, 1), date(2022, 6, 30))["seminars"] == 2
+
+
+def test_monthly_report_writes_the_months_figures(prefect, settings, inbox):
+    run(settings)
+    report = report_monthly("2022-06", warehouse=str(settings.warehouse), out=str(settings.reports_out))
+    assert report.docx.name == "XX市社科联_月报_2022-06.docx" and report.docx.exists()
+    from docx import Document
+
+    text = [p.text for p in Document(str(report.docx)).paragraphs]
+    assert text[0] == "XX市社科联2022年6月党建工作进展情况"
+    assert "一、本月工作开展情况" in text
+    month = next(p for p in text if p.startswith("2022年6月"))
+    assert month.startswith("2022年6月，XX市社科联各级党组织共开展各类活动5次，参加87人次。")
+    assert "（领导干部讲党课1次）" in month and "专题读书班" not in month  # zero figures are left out
+    evidence = report.evidence.read_text(encoding="utf-8-sig").splitlines()
+    assert "activities_total,2022-06-01,2022-06-30,全部,5,5次" in evidence
