@@ -101,7 +101,10 @@ def print_ingest(files: pd.DataFrame) -> None:
         detail = f"{row.rows} 行" if row.status in ("loaded", "superseded") else (row.reason or "")
         held = f"，{row.problems} 个问题" if row.problems else ""
         print(f"  {row.status:<10} {row.path}  {detail}{held}")
-    by_unit = files.assign(unit=files["unit"].fillna("（未知单位）")).groupby("unit")
+    from flows.extract.contracts import SOURCE_LABELS
+
+    senders = files["unit"].fillna(files["source"].map(SOURCE_LABELS)).fillna("（未知单位）")
+    by_unit = files.assign(unit=senders).groupby("unit")
     print("按单位 / by unit:")
     for unit, group in by_unit:
         loaded = group.loc[group["status"] == "loaded", "rows"].sum()

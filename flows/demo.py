@@ -129,6 +129,14 @@ HEADERS = {  # canonical headers and a synonym set, as different units write the
 }
 
 
+def _workbook(path: Path) -> xlsxwriter.Workbook:
+    """A workbook whose bytes depend only on its content: re-running the demo changes nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path))
+    book.set_properties({"created": datetime(YEAR, 1, 1), "author": ORG})
+    return book
+
+
 def _date_text(day: date, style: int) -> str | date:
     return [day, f"{day.year}年{day.month}月{day.day}日", f"{day.year}/{day.month}/{day.day}",
             f"{day.year}.{day.month}.{day.day}", f"{day.month}月{day.day}日"][style]
@@ -156,8 +164,7 @@ def write_ledger_xlsx(path: Path, unit: str, month: int, activities: list[Activi
     if variant == 1 and with_unit:
         headers.insert(4, "部门")
     date_style = {0: 0, 1: 1, 2: 2, 3: 3}[variant]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path))
+    book = _workbook(path)
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     title_format = book.add_format({"bold": True, "align": "center", "font_size": 14})
     if variant == 3:
@@ -208,8 +215,7 @@ def write_ledger_csv(path: Path, unit: str, activities: list[Activity]) -> None:
 
 def write_register(path: Path) -> None:
     """The unit register (组织机构与班子) as the office keeps it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path))
+    book = _workbook(path)
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     units = book.add_worksheet("组织机构")
     units.write_row(0, 0, ["单位名称", "简称（别名）", "类型", "上级组织", "成立日期", "党员人数"])

@@ -121,3 +121,17 @@ def test_metrics_for_a_scope_and_an_unknown_scope(demo):
     assert branch["centre_group_sessions"] == 0  # held by 办公室, which is not under the 党总支
     unknown = taizhang("--warehouse", warehouse, "metrics", "--start", "2021-01-01", "--end", "2021-12-31", "--scope", "财务科")
     assert unknown.returncode == 2 and unknown.stderr.startswith("“财务科”不是组织机构名册中的单位")
+
+
+def test_running_the_demo_again_changes_nothing(demo):
+    out, _ = demo
+    con = duckdb.connect(str(out / "taizhang.duckdb"), read_only=True)
+    before = con.execute("select (select count(*) from raw.files), (select count(*) from raw.activity_rows), "
+                         "(select count(*) from raw.file_arrivals)").fetchone()
+    con.close()
+    again = taizhang("demo", "--out", str(out), env_extra={"PREFECT_HOME": str(out / "prefect")})
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "没有新文件 / nothing new in the inbox" in again.stdout
+    con = duckdb.connect(str(out / "taizhang.duckdb"), read_only=True)
+    assert con.execute("select (select count(*) from raw.files), (select count(*) from raw.activity_rows), "
+                       "(select count(*) from raw.file_arrivals)").fetchone() == before

@@ -176,9 +176,9 @@ def extract_file(path: Path) -> FileRead:
 
     if read.source is None:
         return _refuse(read, "未找到可识别的表头（没有一张工作表是已知的台账格式）")
-    if read.submitter is None:
-        units = pd.concat([t["org_unit"] for t in read.tables.values() if "org_unit" in t]).dropna().unique() \
-            if any("org_unit" in t for t in read.tables.values()) else []
+    if read.submitter is None and read.source != "unit_register":  # the register is the office's, not a unit's
+        named = [t["org_unit"] for t in read.tables.values() if "org_unit" in t]
+        units = pd.concat(named).dropna().unique() if named else []
         read.submitter = units[0] if len(units) == 1 else unit_from_file_name(path.stem)
     return read
 

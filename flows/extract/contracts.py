@@ -102,6 +102,7 @@ REGISTER_ROLES = Contract(
 )
 
 CONTRACTS = (REGISTER_UNITS, REGISTER_ROLES, ACTIVITY_LEDGER)
+SOURCE_LABELS = {"unit_register": "组织机构名册", "activity_ledger": "活动台账"}
 # the register comes first in a run: every other source resolves its units against it
 SOURCE_ORDER = ("unit_register", "activity_ledger")
 
