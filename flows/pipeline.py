@@ -17,7 +17,7 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
 from flows.extract import FileRead, extract_file
-from flows.extract.contracts import CONTRACTS, SOURCE_ORDER
+from flows.extract.contracts import CONTRACTS
 from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, scan_inbox, unit_aliases,
 )
@@ -78,8 +78,6 @@ def load_files(files: list[FileRead], problems: pd.DataFrame, settings: Settings
 
 def _batches(reads: list[FileRead]) -> list[list[FileRead]]:
     """The register's files first (every other source resolves units against it), then the rest."""
-    order = {source: i for i, source in enumerate(SOURCE_ORDER)}
-    reads = sorted(reads, key=lambda r: order.get(r.source, len(order)))
     register = [r for r in reads if r.source == "unit_register"]
     rest = [r for r in reads if r.source != "unit_register"]
     return [b for b in (register, rest) if b]

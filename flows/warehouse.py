@@ -2,7 +2,8 @@
 
 Each folder of `sql/` is a schema, each file one model named after the file. A file that
 starts with `create` is run as written (raw tables, macros); any other file is a `select`
-and becomes a view. Models of a layer may use each other: they are created in rounds
+and becomes a view. The raw tables that hold each source's records are made from the
+source contracts (`flows/extract/contracts.py`), the one place their columns are named. Models of a layer may use each other: they are created in rounds
 until every one binds.
 """
 
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
+
+from flows.extract.contracts import CONTRACTS
 
 LAYERS = ("raw", "staging", "core", "marts", "metrics")
 
@@ -30,10 +33,36 @@ def _statement(model: Path) -> str:
     return f"create or replace view {model.parent.name}.{model.stem} as\n{sql}"
 
 
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def build_record_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """One raw table per source contract, its columns from the contract alone.
+
+    Columns a contract gained since the table was made are added; none is ever dropped.
+    """
+    for contract in CONTRACTS:
+        table = f"raw.{contract.table}"
+        columns = {"file_id": "varchar not null", "sheet": "varchar not null", "row_number": "integer not null",
+                   **contract.column_types()}
+        con.execute(f"create table if not exists {table} ("
+                    + ", ".join(f"{name} {kind}" for name, kind in columns.items()) + ")")
+        present = {r[0] for r in con.execute(f"describe {table}").fetchall()}
+        for name, kind in columns.items():
+            if name not in present:
+                con.execute(f"alter table {table} add column {name} {kind.replace(' not null', '')}")
+        con.execute(f"comment on table {table} is {_quote(contract.label)}")
+        for f in contract.fields:
+            con.execute(f"comment on column {table}.{f.name} is {_quote(f'{f.title} / {f.name} ({f.kind})')}")
+
+
 def build(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
     """Create every schema and model of `sql_dir` (idempotent: tables are `if not exists`)."""
     for layer in LAYERS:
         con.execute(f"create schema if not exists {layer}")
+        if layer == "raw":
+            build_record_tables(con)
         pending = sorted((sql_dir / layer).glob("*.sql"))
         while pending:
             failed = []

@@ -67,7 +67,7 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_rest_of_the_file_loads(pr
         ("活动台账", 13, "H", "participants", "participants_at_least_one", "-3", "参加人数应为不小于1的整数，填写的是“-3”"),
     ]
     refused = con.execute("select reason from marts.open_problems where path = '活动照片说明.txt'").fetchall()
-    assert refused == [("不支持的文件类型“.txt”（支持 xlsx、xlsm、xls、csv）",)]
+    assert refused == [("不支持的文件类型“.txt”（支持 xlsx、xlsm、xls、csv、docx）",)]
 
     # rows 4–8 of the branch's ledger count; the 合计 and 填表说明 rows are not activities
     loaded = con.execute("""

@@ -9,6 +9,7 @@ the reason, never as an exception.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -17,18 +18,24 @@ from pathlib import Path
 import pandas as pd
 
 from flows.extract.contracts import (
-    BOOL, DATE, INT, LINEAGE_COLUMNS, MONEY, TEXT, VOCAB, Contract, Field, vocabulary,
+    BOOL, DATE, DATETIME, INT, LINEAGE_COLUMNS, MONEY, TEXT, VOCAB, Contract, Field, header_key, vocabulary,
 )
-from flows.extract.grids import Refused, read_grids
+from flows.extract.forms import read_forms
+from flows.extract.grids import Grid, Refused, read_csv, read_workbook
+from flows.extract.safety import CSV, DOCX, XLS, XLSX, sniff
 from flows.extract.layout import (
-    Period, TitleInfo, classify_rows, find_header, find_period, read_title,
+    Period, TitleInfo, classify_rows, find_date_in_name, find_header, find_period, read_title,
     unit_from_file_name, version_rank,
 )
 from flows.extract.normalise import (
-    Parsed, clean_text, normalise_column, parse_bool, parse_date, parse_int, parse_money,
+    Parsed, clean_text, normalise_column, parse_bool, parse_date, parse_datetime, parse_int, parse_money,
 )
 
-SUPPORTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+READERS = {XLSX: read_workbook, XLS: read_workbook, CSV: read_csv, DOCX: read_forms}
+SUFFIXES = {".xlsx": XLSX, ".xlsm": XLSX, ".xls": XLS, ".csv": CSV, ".docx": DOCX}
+# columns online-form platforms (问卷星, 腾讯问卷) put before the questions
+FORM_SYSTEM_HEADERS = ("序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "提交时间",
+                       "开始答题时间", "答题时长", "填写设备", "IP", "用户ID", "编号")
 
 
 @dataclass
@@ -59,6 +66,9 @@ class FileRead:
     sheets: list[SheetRead] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     skipped_rows: list[tuple[str, int, str]] = field(default_factory=list)  # sheet, row, why
+    notes: list[str] = field(default_factory=list)  # what a person should know about how it was read
+    exported_on: date | None = None  # 导出时间 of a platform export
+    format: str | None = None        # what the bytes turned out to be: xlsx, xls, csv, docx
     refusal: str | None = None
 
     @property
@@ -84,6 +94,8 @@ def sha256_of(path: Path) -> str:
 def _parser(f: Field, contract: Contract, period: Period | None):
     if f.kind == DATE:
         return partial(parse_date, default_year=period.year if period else None)
+    if f.kind == DATETIME:
+        return parse_datetime
     if f.kind == INT:
         return parse_int
     if f.kind == MONEY:
@@ -127,6 +139,30 @@ def _refuse(read: FileRead, reason: str) -> FileRead:
     return read
 
 
+def read_grids(path: Path, read: FileRead) -> list[Grid]:
+    """The grids of a file, read by what its bytes are; a misleading name is noted, not obeyed."""
+    kind = read.format = sniff(path)
+    claimed = SUFFIXES.get(path.suffix.lower())
+    if claimed is None and kind == CSV:
+        raise Refused(f"不支持的文件类型“{path.suffix}”（支持 xlsx、xlsm、xls、csv、docx）")
+    if claimed is not None and claimed != kind:
+        read.notes.append(f"扩展名为“{path.suffix}”，实际是 {kind} 文件，已按实际格式读取")
+    return READERS[kind](path)
+
+
+def _system_columns(cells: pd.DataFrame, header_row: int) -> dict[str, str]:
+    """Online-form platform columns (提交答卷时间, 来源, 来自IP …): header → column letter."""
+    return {header_key(v): letter for letter, v in cells.loc[header_row].items()
+            if v and header_key(v) in FORM_SYSTEM_HEADERS}
+
+
+def _form_metadata(body: pd.DataFrame, system: dict[str, str]) -> pd.Series:
+    """The platform columns of each submission, kept as a JSON object."""
+    values = body[list(system.values())].rename(columns={v: k for k, v in system.items()})
+    return pd.Series([json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False)
+                      for row in values.to_dict("records")], index=body.index, dtype=object)
+
+
 def extract_file(path: Path) -> FileRead:
     """Read one inbox file into records; never raises for a bad file, refuses it instead."""
     stat = path.stat()
@@ -134,16 +170,17 @@ def extract_file(path: Path) -> FileRead:
         path=path, file_id=sha256_of(path), size_bytes=stat.st_size,
         modified_at=datetime.fromtimestamp(stat.st_mtime), version_rank=version_rank(path.stem),
     )
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        return _refuse(read, f"不支持的文件类型“{path.suffix}”（支持 xlsx、xlsm、xls、csv）")
     try:
-        grids = read_grids(path)
+        grids = read_grids(path, read)
     except Refused as refusal:
         return _refuse(read, str(refusal))
+    except Exception as error:  # a parser's own failure is this file's problem, not the run's
+        return _refuse(read, f"文件无法读取（{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}）")
 
     for grid in grids:
         if grid.hidden:
             read.sheets.append(SheetRead(grid.sheet, "hidden"))
+            read.notes.append(f"隐藏工作表“{grid.sheet}”未读取")
             continue
         cells = grid.cells
         if cells is None or cells.empty or cells.isna().all().all():
@@ -153,12 +190,19 @@ def extract_file(path: Path) -> FileRead:
         if match is None:
             read.sheets.append(SheetRead(grid.sheet, "unrecognised"))
             continue
-        title = read_title(cells, match.row)
+        title = read_title(cells, match.header_rows[0])
         period = find_period(title.text, path.stem)
         read.period = read.period or period
         read.filled_on = read.filled_on or title.date("填报日期")
+        read.exported_on = read.exported_on or title.date("导出时间")
         read.submitter = read.submitter or title.labels.get("填报单位")
-        read.source = read.source or match.contract.source
+        source = match.contract.source
+        system = _system_columns(cells, match.row) if source == "activity_ledger" else {}
+        if source == "activity_ledger" and read.format == DOCX:
+            source = "activity_form"
+        elif len(system) >= 3:
+            source = "online_form"
+        read.source = read.source or source
 
         body = cells.loc[match.row + 1:]
         not_data = classify_rows(body)
@@ -167,6 +211,8 @@ def extract_file(path: Path) -> FileRead:
         body = body[not_data.isna()]
 
         records = _records(body, match.contract, match.columns, title, period)
+        if source == "online_form":
+            records["form_metadata"] = _form_metadata(body, system)
         records.insert(0, "row_number", body.index.astype("int64"))
         records.insert(0, "sheet", grid.sheet)
         records.insert(0, "file_id", read.file_id)
@@ -176,11 +222,13 @@ def extract_file(path: Path) -> FileRead:
 
     if read.source is None:
         return _refuse(read, "未找到可识别的表头（没有一张工作表是已知的台账格式）")
+    if read.exported_on is None and read.source in ("online_form", "publicity_log"):
+        read.exported_on = find_date_in_name(path.stem)
     if read.submitter is None and read.source != "unit_register":  # the register is the office's, not a unit's
         named = [t["org_unit"] for t in read.tables.values() if "org_unit" in t]
         units = pd.concat(named).dropna().unique() if named else []
-        read.submitter = units[0] if len(units) == 1 else unit_from_file_name(path.stem)
+        if len(units) == 1:
+            read.submitter = units[0]
+        elif len(units) == 0:  # several units in one file: the file is nobody's in particular
+            read.submitter = unit_from_file_name(path.stem)
     return read
-
-
-__all__ = ["FileRead", "SheetRead", "extract_file", "LINEAGE_COLUMNS", "TEXT"]

@@ -15,7 +15,9 @@ from functools import cache
 from flows.settings import PROJECT_ROOT
 
 # kinds of value, each read by one normaliser (see normalise.py)
-TEXT, DATE, INT, MONEY, BOOL, VOCAB = "text", "date", "int", "money", "bool", "vocab"
+TEXT, DATE, DATETIME, INT, MONEY, BOOL, VOCAB = "text", "date", "datetime", "int", "money", "bool", "vocab"
+SQL_TYPES = {TEXT: "varchar", VOCAB: "varchar", DATE: "date", DATETIME: "timestamp", INT: "bigint",
+             MONEY: "decimal(18, 2)", BOOL: "boolean"}
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,11 @@ class Field:
     kind: str = TEXT
     required: bool = False    # a sheet without this header is not of this kind
     from_title: str | None = None  # title-row label that may stand in for a missing column
+    label: str | None = None  # what a person calls it, when no header names it
+
+    @property
+    def title(self) -> str:
+        return self.label or self.headers[0]
 
     @property
     def keeps_raw(self) -> bool:
@@ -38,19 +45,23 @@ class Contract:
     source: str              # the kind of submission it belongs to
     table: str               # raw table its rows land in
     suite: str               # expectation suite that guards it
+    label: str               # what a person calls it
     fields: tuple[Field, ...]
     ignored_headers: tuple[str, ...] = ("序号", "编号")
 
-    def columns(self) -> list[str]:
-        """The record columns this contract produces, after the lineage columns."""
-        out = []
+    def column_types(self) -> dict[str, str]:
+        """The record columns this contract produces (after the lineage columns) and their SQL types."""
+        out = {}
         for f in self.fields:
-            out.append(f.name)
+            out[f.name] = SQL_TYPES[f.kind]
             if f.keeps_raw:
-                out.append(f"{f.name}_raw")
+                out[f"{f.name}_raw"] = "varchar"
             if f.kind in (INT, MONEY):
-                out.append(f"{f.name}_is_approx")
+                out[f"{f.name}_is_approx"] = "boolean"
         return out
+
+    def columns(self) -> list[str]:
+        return list(self.column_types())
 
 
 LINEAGE_COLUMNS = ["file_id", "sheet", "row_number"]
@@ -60,6 +71,7 @@ ACTIVITY_LEDGER = Contract(
     source="activity_ledger",
     table="activity_rows",
     suite="activities",
+    label="活动台账原始行 / Activity rows (ledgers, Word forms, online forms) as read",
     fields=(
         Field("activity_on", ("活动日期", "日期", "时间", "活动时间"), DATE, required=True),
         Field("activity_type", ("活动类型", "类型", "活动类别", "学习形式"), VOCAB, required=True),
@@ -72,6 +84,11 @@ ACTIVITY_LEDGER = Contract(
         Field("mode", ("活动形式", "形式")),
         Field("first_topic", ("是否第一议题", "第一议题"), BOOL),
         Field("notes", ("备注", "说明")),
+        Field("participant_names", ("参加人员", "参会人员")),            # Word forms
+        Field("content", ("活动内容", "主要内容")),                      # Word forms
+        Field("outcome", ("活动成效", "成效")),                          # Word forms
+        Field("submitted_at", ("提交答卷时间", "提交时间"), DATETIME),   # online-form exports
+        Field("form_metadata", (), label="在线表单系统字段"),  # JSON, filled by the extractor
     ),
 )
 
@@ -80,6 +97,7 @@ REGISTER_UNITS = Contract(
     source="unit_register",
     table="register_units",
     suite="register_units",
+    label="组织机构名册原始行 / Unit register rows as read",
     fields=(
         Field("unit_name", ("单位名称", "名称", "组织名称"), required=True),
         Field("aliases", ("简称（别名）", "简称", "别名", "简称(别名)")),
@@ -95,16 +113,134 @@ REGISTER_ROLES = Contract(
     source="unit_register",
     table="register_roles",
     suite="register_roles",
+    label="领导职务原始行 / Leader-role rows of the unit register as read",
     fields=(
         Field("role", ("职务", "职务名称"), required=True),
         Field("is_leader", ("是否领导干部", "领导干部"), BOOL, required=True),
     ),
 )
 
-CONTRACTS = (REGISTER_UNITS, REGISTER_ROLES, ACTIVITY_LEDGER)
-SOURCE_LABELS = {"unit_register": "组织机构名册", "activity_ledger": "活动台账"}
-# the register comes first in a run: every other source resolves its units against it
-SOURCE_ORDER = ("unit_register", "activity_ledger")
+PRACTICAL_MATTERS = Contract(
+    name="practical_matters",
+    source="practical_matters",
+    table="matter_rows",
+    suite="matters",
+    label="“我为群众办实事”清单原始行 / Practical-matters list rows as read",
+    fields=(
+        Field("matter", ("事项名称", "实事名称", "项目名称"), required=True),
+        Field("category", ("类别", "事项类别")),
+        Field("org_unit", ("责任部门", "牵头部门", "责任单位"), from_title="填报单位"),
+        Field("owner", ("责任人", "负责人")),
+        Field("due_on", ("计划完成时间", "计划时间", "完成时限"), DATE),
+        Field("status", ("完成情况", "进展情况", "状态"), VOCAB, required=True),
+        Field("done_on", ("完成时间", "实际完成时间"), DATE),
+        Field("beneficiaries", ("受益人数", "受益群众"), INT),
+        Field("outcome", ("成效", "成效简述", "主要成效")),
+    ),
+)
+
+PUBLICITY_LOG = Contract(
+    name="publicity_log",
+    source="publicity_log",
+    table="publicity_rows",
+    suite="publicity",
+    label="宣传发布登记原始行 / Publicity log rows (platform exports) as read",
+    fields=(
+        Field("published_on", ("发布日期", "发布时间", "日期"), DATE, required=True),
+        Field("title", ("标题", "文章标题", "作品名称"), required=True),
+        Field("platform", ("平台", "发布平台", "账号")),
+        Field("column_name", ("栏目", "专栏", "话题")),
+        Field("content_type", ("内容类型", "类型", "形式"), VOCAB),
+        Field("reads", ("阅读量", "阅读数", "浏览量", "播放量"), INT),
+        Field("picked_up_by", ("转载采用", "被转载", "采用媒体")),
+    ),
+)
+
+AID_LOG = Contract(
+    name="aid_log",
+    source="aid_log",
+    table="aid_rows",
+    suite="aid",
+    label="帮扶慰问与捐赠登记原始行 / Visits, donations and aid rows as read",
+    fields=(
+        Field("event_on", ("日期", "时间"), DATE, required=True),
+        Field("kind", ("类型", "帮扶类型"), VOCAB, required=True),
+        Field("recipient", ("对象", "慰问对象", "受助对象"), required=True),
+        Field("households", ("户数", "户"), INT),
+        Field("amount_yuan", ("金额（元）", "金额", "捐款金额"), MONEY),
+        Field("item", ("物资名称", "物资")),
+        Field("quantity", ("数量", "物资数量"), INT),
+        Field("item_unit", ("单位", "计量单位")),  # before org_unit: a bare 单位 here is the measure
+        Field("item_value_yuan", ("物资价值（元）", "物资价值", "折合金额"), MONEY),
+        Field("org_unit", ("组织单位", "部门", "单位"), from_title="填报单位"),
+        Field("place", ("地点", "村", "帮扶村")),
+        Field("context", ("场景", "活动场景", "背景")),
+    ),
+)
+
+THINK_TANK = Contract(
+    name="think_tank",
+    source="think_tank",
+    table="think_tank_rows",
+    suite="think_tank",
+    label="《智库决策参考》报送台账原始行 / Think-tank report issues as read",
+    fields=(
+        Field("issue_no", ("期数", "期号"), required=True),
+        Field("title", ("标题", "题目"), required=True),
+        Field("submitted_on", ("报送日期", "报送时间"), DATE, required=True),
+        Field("instructed_by", ("批示领导", "批示情况")),
+    ),
+)
+
+OUTREACH = Contract(
+    name="outreach",
+    source="outreach",
+    table="outreach_rows",
+    suite="outreach",
+    label="社科普及进校园台账原始行 / Outreach (exhibition visits) rows as read",
+    fields=(
+        Field("visited_on", ("日期", "时间", "活动日期"), DATE, required=True),
+        Field("venue", ("学校/场所", "学校", "场所", "学校（场所）"), required=True),
+        Field("audience", ("受众人次", "受众人数", "人次"), INT, required=True),
+    ),
+)
+
+PARTY_DEVELOPMENT = Contract(
+    name="party_development",
+    source="party_development",
+    table="development_rows",
+    suite="development",
+    label="党员发展台账原始行（含个人信息） / Party development rows as read (personal data)",
+    fields=(
+        Field("person_name", ("姓名",), required=True),
+        Field("branch", ("支部", "所在支部", "所在党支部"), required=True),
+        Field("decided_on", ("确定日期", "确定时间"), DATE, required=True),
+        Field("stage", ("阶段", "发展阶段"), VOCAB, required=True),
+        Field("phone", ("联系电话", "电话", "手机")),
+    ),
+)
+
+READING_MATERIALS = Contract(
+    name="reading_materials",
+    source="reading_materials",
+    table="reading_rows",
+    suite="reading",
+    label="学习资料发放台账原始行 / Reading materials handed out, as read",
+    fields=(
+        Field("book_title", ("书名", "资料名称"), required=True),
+        Field("quantity", ("数量", "发放数量"), INT, required=True),
+        Field("handed_out_on", ("发放日期", "发放时间"), DATE, required=True),
+    ),
+)
+
+CONTRACTS = (REGISTER_UNITS, REGISTER_ROLES, ACTIVITY_LEDGER, PRACTICAL_MATTERS, PUBLICITY_LOG, AID_LOG,
+             THINK_TANK, OUTREACH, PARTY_DEVELOPMENT, READING_MATERIALS)
+SOURCE_LABELS = {
+    "unit_register": "组织机构名册", "activity_ledger": "活动台账", "online_form": "在线填报导出",
+    "practical_matters": "办实事清单", "publicity_log": "宣传发布登记", "aid_log": "帮扶慰问与捐赠登记",
+    "think_tank": "智库专报台账", "outreach": "社科普及台账", "party_development": "党员发展台账",
+    "reading_materials": "学习资料台账",
+}
 
 
 _QUESTION_NUMBER = re.compile(r"^(Q?\d+[、.．:：)）]\s*)", re.IGNORECASE)

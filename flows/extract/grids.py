@@ -7,6 +7,7 @@ typing is the normalisers' job. Readers know nothing of sources, Prefect or Duck
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,27 +40,21 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def sniff_format(path: Path) -> str:
-    """The format from the file's first bytes, not its name: 'zip', 'ole' or 'text'."""
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if not head:
-        raise Refused("文件为空")
-    if head.startswith(ZIP_MAGIC):
-        return "zip"
-    if head.startswith(OLE_MAGIC):
-        return "ole"
-    return "text"
-
-
 def read_workbook(path: Path) -> list[Grid]:
-    """Every sheet of an .xlsx/.xlsm/.xls workbook (calamine: data only, macros never run)."""
+    """Every sheet of an .xlsx/.xlsm/.xls workbook (calamine: data only, macros never run).
+
+    The bytes are handed over rather than the path, so that calamine picks the format from
+    the content and not from the (possibly wrong) file extension.
+    """
     import fastexcel
 
     try:
-        reader = fastexcel.read_excel(str(path))
+        reader = fastexcel.read_excel(path.read_bytes())
     except Exception as error:  # calamine's errors are precise but English
-        raise Refused(f"无法打开工作簿：{error}") from error
+        message = str(error).splitlines()[0]
+        if "password" in message.lower() or "encrypt" in message.lower():
+            raise Refused("工作簿设置了密码（已加密），无法读取；请取消密码后重新提交") from error
+        raise Refused(f"工作簿已损坏，无法读取（{message}）") from error
     grids = []
     for name in reader.sheet_names:
         # skip_rows=0 keeps leading blank rows, so positions are the ones Excel shows
@@ -85,16 +80,12 @@ def read_csv(path: Path) -> list[Grid]:
             continue
     else:
         raise Refused("无法识别文件编码（应为 UTF-8 或 GBK）")
-    frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False)
-    frame.columns = [column_letter(i) for i in range(frame.shape[1])]
+    try:
+        rows = list(csv.reader(io.StringIO(text)))  # rows may differ in length (title rows)
+    except csv.Error as error:
+        raise Refused(f"CSV 文件格式错误：{error}") from error
+    width = max((len(row) for row in rows), default=0)
+    frame = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object,
+                         columns=[column_letter(i) for i in range(width)])
     frame.index = pd.RangeIndex(1, len(frame) + 1)
-    frame = frame.astype(object).where(frame != "", None)
-    return [Grid(path.stem, frame)]
-
-
-def read_grids(path: Path) -> list[Grid]:
-    """The grids of any supported file, the reader chosen by the file's bytes."""
-    kind = sniff_format(path)
-    if kind in ("zip", "ole"):
-        return read_workbook(path)
-    return read_csv(path)
+    return [Grid(path.stem, frame.where(frame != "", None))]

@@ -20,30 +20,72 @@ HEADER_SEARCH_ROWS = 30  # the header is looked for in the first rows only
 @dataclass
 class HeaderMatch:
     contract: Contract
-    row: int                    # Excel row number of the header
-    columns: dict[str, str]     # field → column letter
+    header_rows: tuple[int, ...]  # Excel row numbers of the header (two for a grouped header)
+    columns: dict[str, str]       # field → column letter
+
+    @property
+    def row(self) -> int:
+        """The last header row: data starts below it."""
+        return self.header_rows[-1]
+
+
+def _match(keys: dict[str, list[str]], contract: Contract) -> dict[str, str] | None:
+    """Field → column letter when every required field has a header; `keys` maps letter → candidates."""
+    columns: dict[str, str] = {}
+    for f in contract.fields:
+        wanted = [header_key(h) for h in f.headers]
+        for header in wanted:  # the canonical header first, then the synonyms in order
+            letter = next((l for l, candidates in keys.items() if header in candidates and l not in columns.values()), None)
+            if letter is not None:
+                columns[f.name] = letter
+                break
+    if all(f.name in columns for f in contract.fields if f.required):
+        return columns
+    return None
+
+
+def _candidates(row: pd.Series, below: pd.Series | None = None) -> dict[str, list[str]]:
+    """Each column's possible header keys: one row, or a merged group row above a sub-header row."""
+    if below is None:
+        return {letter: [header_key(v)] for letter, v in row.items() if v is not None and header_key(v)}
+    group = row.ffill()  # a merged group cell is only in its first column
+    out = {}
+    for letter in row.index:
+        top, sub = header_key(group[letter]), header_key(below[letter])
+        if row[letter] is None and not sub:
+            continue
+        keys = [k for k in (sub, top + sub, re.sub(r"(信息|情况)$", "", top) + sub, top) if k]
+        if keys:
+            out[letter] = keys
+    return out
 
 
 def find_header(cells: pd.DataFrame) -> HeaderMatch | None:
-    """The row whose cells name all required fields of some contract (the best match wins)."""
-    best: tuple[int, HeaderMatch] | None = None
-    for row_number, row in cells.head(HEADER_SEARCH_ROWS).iterrows():
-        keys = {header_key(v): letter for letter, v in row.items() if v is not None}
-        keys.pop("", None)
-        if len(keys) < 2:
+    """The header row (or two-row header) whose cells name all required fields of some contract.
+
+    The match naming the most fields wins; on a tie the single row wins over a pair.
+    """
+    best: tuple[int, int, HeaderMatch] | None = None
+    rows = cells.head(HEADER_SEARCH_ROWS)
+    numbers = list(rows.index)
+    for i, number in enumerate(numbers):
+        row = rows.loc[number]
+        if row.notna().sum() < 2:
             continue
-        for contract in CONTRACTS:
-            columns = {}
-            for f in contract.fields:
-                letter = next((keys[h] for h in map(header_key, f.headers) if h in keys), None)
-                if letter is not None and letter not in columns.values():
-                    columns[f.name] = letter
-            if not all(f.name in columns for f in contract.fields if f.required):
-                continue
-            score = len(columns)
-            if best is None or score > best[0]:
-                best = (score, HeaderMatch(contract, int(row_number), columns))
-    return best[1] if best else None
+        layouts = [((int(number),), _candidates(row))]
+        if i + 1 < len(numbers) and row.isna().any():
+            below = rows.loc[numbers[i + 1]]
+            if below.notna().sum() >= 2:
+                layouts.append(((int(number), int(numbers[i + 1])), _candidates(row, below)))
+        for header_rows, keys in layouts:
+            for contract in CONTRACTS:
+                columns = _match(keys, contract)
+                if columns is None:
+                    continue
+                score = (len(columns), -len(header_rows))
+                if best is None or score > best[:2]:
+                    best = (*score, HeaderMatch(contract, header_rows, columns))
+    return best[2] if best else None
 
 
 @dataclass
@@ -105,6 +147,17 @@ def find_period(*texts: str) -> Period | None:
         if year:
             y = int(year.group(1))
             return Period(str(y), date(y, 1, 1), date(y, 12, 31))
+    return None
+
+
+def find_date_in_name(stem: str) -> date | None:
+    """An export date in a file name: `…_2022-09-30`, `…_20221231`."""
+    match = re.search(r"(20\d{2})[-_.]?(\d{2})[-_.]?(\d{2})(?!\d)", stem)
+    if match:
+        try:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return None
     return None
 
 

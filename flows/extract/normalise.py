@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -85,6 +85,26 @@ def parse_date(text: Any, default_year: int | None = None) -> Parsed:
         except ValueError:
             return Parsed(None, error=f"“{text}”不是有效日期")
     return Parsed(None, error=f"“{text}”不是可识别的日期")
+
+
+_CLOCK = re.compile(r"(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?", re.ASCII)
+
+
+def parse_datetime(text: Any) -> Parsed:
+    """A date with an optional time of day (online-form submission times): 2022/06/13 20:05:00."""
+    day = parse_date(text)
+    if day.value is None:
+        return day
+    cleaned = _ascii_digits(clean_text(text))
+    serial = re.fullmatch(r"\d+\.(\d+)", cleaned, re.ASCII)
+    if serial:
+        seconds = round(float("0." + serial.group(1)) * 86400)
+        return Parsed(datetime.combine(day.value, time()) + timedelta(seconds=seconds))
+    clock = _CLOCK.search(cleaned)
+    hour, minute, second = (int(clock.group(i) or 0) for i in (1, 2, 3)) if clock else (0, 0, 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return Parsed(None, error=f"“{clean_text(text)}”不是有效时间")
+    return Parsed(datetime.combine(day.value, time(hour, minute, second)))
 
 
 # ---------------------------------------------------------------- numbers

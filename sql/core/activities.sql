@@ -5,7 +5,8 @@ with rows as (
 ),
 
 live_files as (
-    select file_id, path from core.files where is_live and source = 'activity_ledger'
+    select file_id, path from core.files
+    where is_live and source in ('activity_ledger', 'activity_form', 'online_form')
 ),
 
 valid as (
@@ -26,7 +27,13 @@ keyed as (
 
 first_report as (
     select * exclude (place)
-    from (select *, row_number() over (partition by activity_id order by path, sheet, row_number) as place from keyed)
+    from (
+        select *, row_number() over (
+            -- the latest online submission of an activity wins, otherwise the first place reported
+            partition by activity_id order by submitted_at desc nulls last, path, sheet, row_number
+        ) as place
+        from keyed
+    )
     where place = 1
 ),
 

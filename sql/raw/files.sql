@@ -12,6 +12,9 @@ create table if not exists raw.files (
     period_start  date,
     period_end    date,
     filled_on     date,                 -- 填报日期 from the title rows
+    exported_on   date,                 -- 导出时间 of a platform export (title rows or file name)
+    file_format   varchar,              -- what the bytes are: xlsx | xls | csv | docx
+    notes         varchar,              -- how it was read: hidden sheets skipped, misleading extension …
     version_rank  integer,              -- 1 plain, vN → N, 修改版 → 2, 最终版 → 99
     rows_read     integer,
     state         varchar not null,     -- loaded | refused

@@ -19,7 +19,11 @@ renamed as (
         location,
         mode,
         coalesce(first_topic, false) as is_first_topic,
-        notes
+        notes,
+        participant_names,
+        content,
+        outcome,
+        submitted_at
     from source
 )
 
