@@ -78,14 +78,15 @@ def unit_aliases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("select alias, unit_name from core.unit_aliases").fetchall())
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame | pa.Table) -> None:
+    """Append rows by column name, through Arrow."""
+    arrow = rows if isinstance(rows, pa.Table) else pa.Table.from_pandas(rows.reset_index(drop=True), preserve_index=False)
+    if arrow.num_rows == 0:
         return
     columns = [c[0] for c in con.execute(f"describe {table}").fetchall()]
-    unknown = set(frame.columns) - set(columns)
+    unknown = set(arrow.column_names) - set(columns)
     if unknown:  # column names come only from the contracts; anything else is a bug
         raise ValueError(f"{table} has no columns {sorted(unknown)}")
-    arrow = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     con.register("incoming", arrow)
     try:
         con.execute(f"insert into {table} by name select * from incoming")
@@ -137,10 +138,10 @@ def load_batch(con: duckdb.DuckDBPyConnection, files: list[FileRead], problems: 
         [{"file_id": f.file_id, "sheet": sheet, "row_number": row, "reason": why}
          for f in files for sheet, row, why in f.skipped_rows],
     )
-    tables: dict[str, list[pd.DataFrame]] = {}
+    tables: dict[str, list[pa.Table]] = {}
     for f in files:
-        for table, frame in f.tables.items():
-            tables.setdefault(table, []).append(frame)
+        for table, records in f.tables.items():
+            tables.setdefault(table, []).append(records)
     problems = problems.assign(run_id=run_id, first_seen_at=now)
 
     con.execute("begin transaction")
@@ -151,8 +152,8 @@ def load_batch(con: duckdb.DuckDBPyConnection, files: list[FileRead], problems: 
         _insert(con, "raw.file_arrivals", arrivals)
         _insert(con, "raw.sheets", sheets)
         _insert(con, "raw.skipped_rows", skipped)
-        for table, frames in tables.items():
-            _insert(con, f"raw.{table}", pd.concat(frames))
+        for table, parts in tables.items():
+            _insert(con, f"raw.{table}", pa.concat_tables(parts, promote_options="permissive"))
         _insert(con, "raw.problems", problems)
         con.execute("commit")
     except BaseException:

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
-from flows.extract import FileRead, extract_file
+from flows.extract import FileRead, to_frame
+from flows.extract.pool import extract_many
 from flows.extract.contracts import CONTRACTS
 from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, scan_inbox, unit_aliases,
@@ -50,8 +52,8 @@ def scan(settings: Settings) -> InboxScan:
 
 @task(cache_policy=NONE)
 def extract_files(paths: list[Path]) -> list[FileRead]:
-    """Read a batch of files into records; unreadable files come back refused."""
-    return [extract_file(path) for path in paths]
+    """Read a batch of files into records, in isolated worker processes; unreadable files come back refused."""
+    return extract_many(paths)
 
 
 @task(cache_policy=NONE)
@@ -62,9 +64,9 @@ def validate_batch(files: list[FileRead], settings: Settings) -> pd.DataFrame:
     by_id = {f.file_id: f for f in files}
     problems = [refusal_problems(files)]
     for contract in CONTRACTS:
-        frames = [f.tables[contract.table] for f in files if contract.table in f.tables]
-        if frames:
-            records = pd.concat(frames, ignore_index=True)
+        tables = [f.tables[contract.table] for f in files if contract.table in f.tables]
+        if tables:
+            records = to_frame(pa.concat_tables(tables, promote_options="permissive"))
             problems.append(validate_records(records, contract.suite, settings.expectations_dir, by_id, parameters))
     return pd.concat([p for p in problems if not p.empty] or [problems[0]], ignore_index=True)
 

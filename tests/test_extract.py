@@ -12,7 +12,7 @@ from workbooks import LEDGER_HEADER, write_csv, write_xlsx
 
 def records(read, table="activity_rows", columns=("row_number", "activity_on", "activity_type", "title",
                                                    "org_unit", "participants")):
-    frame = read.tables[table]
+    frame = read.frame(table)
     return [tuple(None if pd.isna(v) else v for v in row) for row in frame[list(columns)].itertuples(index=False)]
 
 
@@ -34,7 +34,7 @@ def test_sample_branch_ledger_keeps_bad_rows_for_validation_and_skips_total_and_
         (13, date(2022, 6, 24), "集体学习", "集体学习《中国共产党简史》第五章", "机关第一党支部", -3),
     ]
     # the original text stays beside every parsed value
-    frame = read.tables["activity_rows"].set_index("row_number")
+    frame = read.frame("activity_rows").set_index("row_number")
     assert frame.loc[6, "activity_type_raw"] == "支部集中学习"
     assert frame.loc[8, "activity_type_raw"] == "讲党课"
     assert frame.loc[4, "participants_raw"] == "１７"
@@ -65,21 +65,21 @@ def test_sample_csv_with_bom_and_synonym_headers(samples):
 
 def test_sample_xls_maps_type_synonyms(samples):
     read = extract_file(samples / "普及部2022年宣讲活动台账.xls")
-    types = read.tables["activity_rows"][["activity_type_raw", "activity_type"]].drop_duplicates()
+    types = read.frame("activity_rows")[["activity_type_raw", "activity_type"]].drop_duplicates()
     assert sorted(map(tuple, types.values.tolist())) == [
         ("基层宣讲", "基层宣讲"), ("文艺汇演", "文艺活动"), ("理论宣讲", "基层宣讲"), ("诗歌音乐会", "文艺活动")]
-    assert len(read.tables["activity_rows"]) == 12
+    assert read.tables["activity_rows"].num_rows == 12
 
 
 def test_sample_register_with_aliases_and_leader_roles(samples):
     read = extract_file(samples / "组织机构与班子（2022年版）.xlsx")
     assert read.source == "unit_register"
-    units = read.tables["register_units"].set_index("unit_name")
+    units = read.frame("register_units").set_index("unit_name")
     assert len(units) == 23
     assert units.loc["机关第一党支部", "aliases"] == "机关党支部、一支部"
     assert units.loc["机关第一党支部", "parent_name"] == "市社科联党总支"
     assert units.loc["市义工联党支部", "established_on"] == date(2022, 9, 15)
-    roles = read.tables["register_roles"]
+    roles = read.frame("register_roles")
     assert dict(zip(roles["role"], roles["is_leader"])) == {
         "党组书记": True, "主席": True, "副主席": True, "党组成员": True, "秘书长": True, "部长": False, "党务干事": False}
 
@@ -106,7 +106,7 @@ def test_gbk_csv_with_month_day_dates_takes_the_year_from_the_file_name(tmp_path
     ], encoding="gbk")
     read = extract_file(path)
     assert records(read) == [(2, date(2021, 5, 6), "基层宣讲", "党史进基层（第1场）", "社科普及部", 90)]
-    assert read.tables["activity_rows"]["participants_is_approx"].tolist() == [True]
+    assert read.frame("activity_rows")["participants_is_approx"].tolist() == [True]
 
 
 def test_hidden_sheets_are_not_read_but_recorded(tmp_path):

@@ -2,12 +2,12 @@
 
 from datetime import date, timedelta
 
-import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, strategies as st
 
 from flows.extract.normalise import (
-    EXCEL_EPOCH, Parsed, chinese_numeral, clean_text, normalise_column, parse_bool, parse_date,
+    EXCEL_EPOCH, Parsed, chinese_numeral, clean_array, clean_text, normalise_array, parse_bool, parse_date,
     parse_int, parse_money,
 )
 
@@ -107,13 +107,16 @@ def test_a_column_is_parsed_once_per_distinct_value_and_keeps_its_alignment():
         seen.append(text)
         return parse_int(text)
 
-    column = pd.Series(["3", None, "约5", "3", "x"], index=[10, 11, 12, 13, 14])
-    out = normalise_column(column, counting)
+    column = pa.array(["3", None, "约5", "3", "x"])
+    values, approximate = normalise_array(column, counting, pa.int64())
     assert sorted(seen) == ["3", "x", "约5"]
-    assert list(out.index) == [10, 11, 12, 13, 14]
-    assert out["value"].tolist() == [3, None, 5, 3, None]
-    assert out["approximate"].tolist() == [False, False, True, False, False]
-    assert out["error"].tolist() == [None, None, None, None, "“x”不是可识别的数字"]
+    assert values.to_pylist() == [3, None, 5, 3, None]
+    assert approximate.to_pylist() == [False, False, True, False, False]
+
+
+def test_columns_are_cleaned_like_single_cells():
+    column = pa.array(["\u3000学习《党史》\n第一章  ", "  ", None, "a\xa0 b"])
+    assert clean_array(column).to_pylist() == [clean_text(v) for v in column.to_pylist()] == ["学习《党史》 第一章", None, None, "a b"]
 
 
 # ------------------------------------------------------------- properties

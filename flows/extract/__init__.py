@@ -16,6 +16,8 @@ from functools import partial
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows.extract.contracts import (
     BOOL, DATE, DATETIME, INT, LINEAGE_COLUMNS, MONEY, TEXT, VOCAB, Contract, Field, header_key, vocabulary,
@@ -28,7 +30,7 @@ from flows.extract.layout import (
     unit_from_file_name, version_rank,
 )
 from flows.extract.normalise import (
-    Parsed, clean_text, normalise_column, parse_bool, parse_date, parse_datetime, parse_int, parse_money,
+    Parsed, clean_array, clean_text, normalise_array, parse_bool, parse_date, parse_datetime, parse_int, parse_money,
 )
 
 READERS = {XLSX: read_workbook, XLS: read_workbook, CSV: read_csv, DOCX: read_forms}
@@ -64,7 +66,7 @@ class FileRead:
     filled_on: date | None = None
     version_rank: int = 1
     sheets: list[SheetRead] = field(default_factory=list)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, pa.Table] = field(default_factory=dict)  # raw table → records (Arrow)
     skipped_rows: list[tuple[str, int, str]] = field(default_factory=list)  # sheet, row, why
     notes: list[str] = field(default_factory=list)  # what a person should know about how it was read
     exported_on: date | None = None  # 导出时间 of a platform export
@@ -73,7 +75,11 @@ class FileRead:
 
     @property
     def rows(self) -> int:
-        return sum(len(frame) for frame in self.tables.values())
+        return sum(table.num_rows for table in self.tables.values())
+
+    def frame(self, table: str) -> pd.DataFrame:
+        """A table's records as pandas (ints nullable, text as str), for looking at them."""
+        return to_frame(self.tables[table])
 
     def column_letter(self, sheet: str, field_name: str) -> str | None:
         """Where a field sits in a sheet, for problem reports."""
@@ -91,44 +97,46 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+ARROW_TYPES = {DATE: pa.date32(), DATETIME: pa.timestamp("us"), INT: pa.int64(), MONEY: pa.float64(),
+               BOOL: pa.bool_(), VOCAB: pa.large_string()}
+
+
 def _parser(f: Field, contract: Contract, period: Period | None):
     if f.kind == DATE:
         return partial(parse_date, default_year=period.year if period else None)
-    if f.kind == DATETIME:
-        return parse_datetime
-    if f.kind == INT:
-        return parse_int
-    if f.kind == MONEY:
-        return parse_money
-    if f.kind == BOOL:
-        return parse_bool
     if f.kind == VOCAB:
         mapping = vocabulary(contract.suite, f.name)
-        return lambda text: Parsed(mapping.get(clean_text(text), clean_text(text)))
-    return None
+        return lambda text: Parsed(mapping.get(text, text))  # unknown values stay, for validation to see
+    return {DATETIME: parse_datetime, INT: parse_int, MONEY: parse_money, BOOL: parse_bool}[f.kind]
 
 
 def _records(cells: pd.DataFrame, contract: Contract, columns: dict[str, str],
-             title: TitleInfo, period: Period | None) -> pd.DataFrame:
-    """Typed records of the data rows, each field beside its original text."""
-    out = pd.DataFrame(index=cells.index)
+             title: TitleInfo, period: Period | None) -> dict[str, pa.Array]:
+    """Typed records of the data rows, each parsed field beside its original (cleaned) text."""
+    n = len(cells)
+    out: dict[str, pa.Array] = {}
     for f in contract.fields:
         if f.name in columns:
-            original = cells[columns[f.name]]
-        elif f.from_title and f.from_title in title.labels:
-            original = pd.Series(title.labels[f.from_title], index=cells.index, dtype=object)
+            original = clean_array(pa.array(cells[columns[f.name]], type=pa.large_string(), from_pandas=True))
         else:
-            original = pd.Series(None, index=cells.index, dtype=object)
-        parse = _parser(f, contract, period)
-        if parse is None:
-            out[f.name] = original.map(clean_text, na_action="ignore").astype(object)
+            value = clean_text(title.labels.get(f.from_title)) if f.from_title else None
+            original = pa.array([value] * n, type=pa.large_string())
+        if f.kind == TEXT:
+            out[f.name] = original
             continue
-        parsed = normalise_column(original, parse)
-        out[f.name] = parsed["value"]
-        out[f"{f.name}_raw"] = original.map(clean_text, na_action="ignore").astype(object)
+        if original.null_count == n:  # not in this sheet: nothing to parse
+            values, approximate = pa.nulls(n, ARROW_TYPES[f.kind]), pa.array([False] * n)
+        else:
+            values, approximate = normalise_array(original, _parser(f, contract, period), ARROW_TYPES[f.kind])
+        out[f.name] = values
+        out[f"{f.name}_raw"] = original
         if f.kind in (INT, MONEY):
-            out[f"{f.name}_is_approx"] = parsed["approximate"]
+            out[f"{f.name}_is_approx"] = approximate
     return out
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
 
 
 def _refuse(read: FileRead, reason: str) -> FileRead:
@@ -150,17 +158,23 @@ def read_grids(path: Path, read: FileRead) -> list[Grid]:
     return READERS[kind](path)
 
 
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """Records as pandas: nullable integers stay integers, dates stay dates."""
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get,
+                           date_as_object=True)
+
+
 def _system_columns(cells: pd.DataFrame, header_row: int) -> dict[str, str]:
     """Online-form platform columns (提交答卷时间, 来源, 来自IP …): header → column letter."""
     return {header_key(v): letter for letter, v in cells.loc[header_row].items()
-            if v and header_key(v) in FORM_SYSTEM_HEADERS}
+            if pd.notna(v) and header_key(v) in FORM_SYSTEM_HEADERS}
 
 
-def _form_metadata(body: pd.DataFrame, system: dict[str, str]) -> pd.Series:
+def _form_metadata(body: pd.DataFrame, system: dict[str, str]) -> pa.Array:
     """The platform columns of each submission, kept as a JSON object."""
     values = body[list(system.values())].rename(columns={v: k for k, v in system.items()})
-    return pd.Series([json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False)
-                      for row in values.to_dict("records")], index=body.index, dtype=object)
+    return pa.array([json.dumps({k: v for k, v in row.items() if pd.notna(v)}, ensure_ascii=False)
+                     for row in values.to_dict("records")], type=pa.large_string())
 
 
 def extract_file(path: Path) -> FileRead:
@@ -213,20 +227,22 @@ def extract_file(path: Path) -> FileRead:
         records = _records(body, match.contract, match.columns, title, period)
         if source == "online_form":
             records["form_metadata"] = _form_metadata(body, system)
-        records.insert(0, "row_number", body.index.astype("int64"))
-        records.insert(0, "sheet", grid.sheet)
-        records.insert(0, "file_id", read.file_id)
+        n = len(body)
+        lineage = {"file_id": pa.array([read.file_id] * n, pa.large_string()),
+                   "sheet": pa.array([grid.sheet] * n, pa.large_string()),
+                   "row_number": pa.array(body.index.to_numpy(dtype="int64"), pa.int32())}
+        table = pa.table({**lineage, **records})
         previous = read.tables.get(match.contract.table)
-        read.tables[match.contract.table] = records if previous is None else pd.concat([previous, records])
-        read.sheets.append(SheetRead(grid.sheet, "read", match.contract.name, match.row, match.columns, len(records)))
+        read.tables[match.contract.table] = table if previous is None else _concat([previous, table])
+        read.sheets.append(SheetRead(grid.sheet, "read", match.contract.name, match.row, match.columns, n))
 
     if read.source is None:
         return _refuse(read, "未找到可识别的表头（没有一张工作表是已知的台账格式）")
     if read.exported_on is None and read.source in ("online_form", "publicity_log"):
         read.exported_on = find_date_in_name(path.stem)
     if read.submitter is None and read.source != "unit_register":  # the register is the office's, not a unit's
-        named = [t["org_unit"] for t in read.tables.values() if "org_unit" in t]
-        units = pd.concat(named).dropna().unique() if named else []
+        named = [t.column("org_unit") for t in read.tables.values() if "org_unit" in t.column_names]
+        units = pc.unique(pa.chunked_array(named).combine_chunks()).drop_null().to_pylist() if named else []
         if len(units) == 1:
             read.submitter = units[0]
         elif len(units) == 0:  # several units in one file: the file is nobody's in particular

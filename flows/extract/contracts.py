@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from flows.settings import PROJECT_ROOT
 
@@ -246,6 +246,7 @@ SOURCE_LABELS = {
 _QUESTION_NUMBER = re.compile(r"^(Q?\d+[、.．:：)）]\s*)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=50_000)
 def header_key(text: str | None) -> str:
     """A header cell as compared: no spaces, no leading question number (`1、`, `Q1.`), no `*`."""
     if not text:

@@ -15,7 +15,7 @@ import pandas as pd
 from docx import Document
 from docx.oxml.ns import qn
 
-from flows.extract.grids import Grid, Refused, column_letter
+from flows.extract.grids import Grid, Refused, text_frame
 from flows.extract.normalise import clean_text
 
 
@@ -52,6 +52,7 @@ def read_forms(path: Path) -> list[Grid]:
         rows = [[title] + [None] * (width - 1) for title in titles]
         rows += [[label for label, _ in pairs], [value for _, value in pairs]]
         index = list(range(-len(titles), 0)) + [0, 1]  # the record is row 1 of 表格N
-        frame = pd.DataFrame(rows, index=index, columns=[column_letter(i) for i in range(width)], dtype=object)
+        frame = text_frame(pd.DataFrame(rows, dtype=object))
+        frame.index = index
         grids.append(Grid(f"表格{number}", frame))
     return grids

@@ -22,8 +22,20 @@ class Refused(Exception):
 @dataclass
 class Grid:
     sheet: str
-    cells: pd.DataFrame | None  # None for a sheet that was not read (hidden)
+    cells: pd.DataFrame | None  # text cells (Arrow-backed str, missing = NA); None when not read
     hidden: bool = False
+
+
+def text_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Cells as Arrow-backed text, columns named by letter, index the row number Excel shows."""
+    frame = rows.astype("str")
+    frame.columns = [column_letter(i) for i in range(frame.shape[1])]
+    return frame.where(frame != "")  # an empty cell is a missing cell
+
+
+def as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """A few rows as plain Python values (None for missing), for row-by-row logic."""
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def column_letter(index: int) -> str:
@@ -62,10 +74,10 @@ def read_workbook(path: Path) -> list[Grid]:
         if sheet.visible != "visible":
             grids.append(Grid(name, None, hidden=True))
             continue
-        frame = sheet.to_pandas()
+        frame = sheet.to_arrow().to_pandas()  # every column is text: Arrow-backed str, cheap
         frame.columns = [column_letter(c.absolute_index) for c in sheet.available_columns()]
         frame.index = pd.RangeIndex(1, len(frame) + 1)
-        grids.append(Grid(name, frame.astype(object).where(frame.notna(), None)))
+        grids.append(Grid(name, frame))
     return grids
 
 
@@ -85,7 +97,6 @@ def read_csv(path: Path) -> list[Grid]:
     except csv.Error as error:
         raise Refused(f"CSV 文件格式错误：{error}") from error
     width = max((len(row) for row in rows), default=0)
-    frame = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object,
-                         columns=[column_letter(i) for i in range(width)])
+    frame = text_frame(pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object))
     frame.index = pd.RangeIndex(1, len(frame) + 1)
-    return [Grid(path.stem, frame.where(frame != "", None))]
+    return [Grid(path.stem, frame)]

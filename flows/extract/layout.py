@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import pandas as pd
 
 from flows.extract.contracts import CONTRACTS, Contract, header_key
+from flows.extract.grids import as_objects
 from flows.extract.normalise import clean_text, parse_date
 
 HEADER_SEARCH_ROWS = 30  # the header is looked for in the first rows only
@@ -29,35 +31,54 @@ class HeaderMatch:
         return self.header_rows[-1]
 
 
-def _match(keys: dict[str, list[str]], contract: Contract) -> dict[str, str] | None:
-    """Field → column letter when every required field has a header; `keys` maps letter → candidates."""
+@cache
+def _wanted() -> tuple[tuple[Contract, tuple[tuple[str, tuple[str, ...], bool], ...]], ...]:
+    """Per contract, per field: its header keys (canonical first) and whether it is required."""
+    return tuple((c, tuple((f.name, tuple(header_key(h) for h in f.headers), f.required) for f in c.fields))
+                 for c in CONTRACTS)
+
+
+@cache
+def _known_keys() -> frozenset[str]:
+    return frozenset(key for _, fields in _wanted() for _, keys, _ in fields for key in keys)
+
+
+def _match(keys: dict[str, list[str]], fields) -> dict[str, str] | None:
+    """Field → column letter when every required field has a header; `keys` maps key → letters."""
     columns: dict[str, str] = {}
-    for f in contract.fields:
-        wanted = [header_key(h) for h in f.headers]
-        for header in wanted:  # the canonical header first, then the synonyms in order
-            letter = next((l for l, candidates in keys.items() if header in candidates and l not in columns.values()), None)
+    taken: set[str] = set()
+    for name, wanted, required in fields:
+        for key in wanted:  # the canonical header first, then the synonyms in order
+            letter = next((l for l in keys.get(key, ()) if l not in taken), None)
             if letter is not None:
-                columns[f.name] = letter
+                columns[name] = letter
+                taken.add(letter)
                 break
-    if all(f.name in columns for f in contract.fields if f.required):
-        return columns
-    return None
+        else:
+            if required:
+                return None
+    return columns
 
 
-def _candidates(row: pd.Series, below: pd.Series | None = None) -> dict[str, list[str]]:
-    """Each column's possible header keys: one row, or a merged group row above a sub-header row."""
-    if below is None:
-        return {letter: [header_key(v)] for letter, v in row.items() if v is not None and header_key(v)}
-    group = row.ffill()  # a merged group cell is only in its first column
-    out = {}
-    for letter in row.index:
-        top, sub = header_key(group[letter]), header_key(below[letter])
-        if row[letter] is None and not sub:
-            continue
-        keys = [k for k in (sub, top + sub, re.sub(r"(信息|情况)$", "", top) + sub, top) if k]
-        if keys:
-            out[letter] = keys
-    return out
+def _layout(letters: list[str], row: list, below: list | None = None) -> dict[str, list[str]]:
+    """Header key → the columns it names: one row, or a merged group row above a sub-header row."""
+    keys: dict[str, list[str]] = {}
+    group = None
+    for i, letter in enumerate(letters):
+        top = header_key(row[i]) if row[i] is not None else ""
+        if below is None:
+            candidates = [top]
+        else:
+            group = top or group  # a merged group cell holds its text in its first column only
+            sub = header_key(below[i]) if below[i] is not None else ""
+            if not top and not sub:
+                continue
+            grouped = group or ""
+            candidates = [sub, grouped + sub, re.sub(r"(信息|情况)$", "", grouped) + sub, top]
+        for key in candidates:
+            if key:
+                keys.setdefault(key, []).append(letter)
+    return keys
 
 
 def find_header(cells: pd.DataFrame) -> HeaderMatch | None:
@@ -65,21 +86,22 @@ def find_header(cells: pd.DataFrame) -> HeaderMatch | None:
 
     The match naming the most fields wins; on a tie the single row wins over a pair.
     """
+    head = as_objects(cells.head(HEADER_SEARCH_ROWS))
+    letters = list(head.columns)
+    numbers = [int(n) for n in head.index]
+    rows = head.to_numpy().tolist()
+    known = _known_keys()
     best: tuple[int, int, HeaderMatch] | None = None
-    rows = cells.head(HEADER_SEARCH_ROWS)
-    numbers = list(rows.index)
-    for i, number in enumerate(numbers):
-        row = rows.loc[number]
-        if row.notna().sum() < 2:
+    for i, row in enumerate(rows):
+        filled = sum(v is not None for v in row)
+        if filled < 2 or not any(v is not None and header_key(v) in known for v in row):
             continue
-        layouts = [((int(number),), _candidates(row))]
-        if i + 1 < len(numbers) and row.isna().any():
-            below = rows.loc[numbers[i + 1]]
-            if below.notna().sum() >= 2:
-                layouts.append(((int(number), int(numbers[i + 1])), _candidates(row, below)))
+        layouts = [((numbers[i],), _layout(letters, row))]
+        if i + 1 < len(rows) and filled < len(row) and sum(v is not None for v in rows[i + 1]) >= 2:
+            layouts.append(((numbers[i], numbers[i + 1]), _layout(letters, row, rows[i + 1])))
         for header_rows, keys in layouts:
-            for contract in CONTRACTS:
-                columns = _match(keys, contract)
+            for contract, fields in _wanted():
+                columns = _match(keys, fields)
                 if columns is None:
                     continue
                 score = (len(columns), -len(header_rows))
@@ -106,7 +128,7 @@ _LABEL = re.compile(rf"({_LABELS})\s*[:：]\s*(.+?)\s*(?=\s|{_LABELS}|$)")
 def read_title(cells: pd.DataFrame, header_row: int) -> TitleInfo:
     """Labels such as `填报单位：办公室` and the title text from the rows above the header."""
     parts = []
-    for _, row in cells.loc[: header_row - 1].iterrows():
+    for _, row in as_objects(cells.loc[: header_row - 1]).iterrows():
         parts.extend(clean_text(v) for v in row if clean_text(v))
     text = " ".join(parts)
     # full-width spaces separate labels on one line; clean_text made them plain spaces
@@ -186,12 +208,24 @@ _NOT_DATA = (("total", r"^(合计|总计|小计|累计)"), ("note", r"^(备注|�
 def classify_rows(rows: pd.DataFrame) -> pd.Series:
     """Why each row under the header is not data ('blank', 'total', 'note'), or None if it is.
 
-    Decided on the row's first filled cell, for all rows at once.
+    Decided on the row's first filled cell, in Arrow for all rows at once. Cells holding
+    only spaces are rare; rows whose first cell is one are looked at again cell by cell.
     """
-    first = rows.bfill(axis=1).iloc[:, 0] if rows.shape[1] else pd.Series(index=rows.index, dtype=object)
-    first = first.astype(object).where(first.notna(), "").astype(str).str.strip()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     reason = pd.Series(None, index=rows.index, dtype=object)
-    reason[first == ""] = "blank"
+    if rows.empty:
+        return reason
+    arrays = [pa.array(rows[c], type=pa.large_string(), from_pandas=True) for c in rows.columns]
+    first = pc.utf8_trim_whitespace(pc.coalesce(*arrays))
+    spaces_only = pc.fill_null(pc.equal(first, ""), False).to_numpy(zero_copy_only=False)
+    first = first.to_pandas().astype("str")
+    first.index = rows.index
+    for row_number in rows.index[spaces_only]:
+        cells = [str(v).strip() for v in rows.loc[row_number] if pd.notna(v) and str(v).strip()]
+        first[row_number] = cells[0] if cells else pd.NA
+    reason[first.isna()] = "blank"
     for name, pattern in _NOT_DATA:
-        reason[first.str.match(pattern) & reason.isna()] = name
+        reason[first.str.match(pattern).fillna(False).astype(bool) & reason.isna()] = name
     return reason
