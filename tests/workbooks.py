@@ -41,3 +41,26 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path
 
 LEDGER_HEADER = ["序号", "活动日期", "活动类型", "活动名称", "组织单位", "主讲人", "主讲人职务", "参加人数",
                  "活动地点", "活动形式", "是否第一议题", "备注"]
+
+
+def abort_on_poison(path: Path):
+    """A reader for isolation tests: kills its own process on files named *poison*, like a parser crash."""
+    import os
+
+    from flows.extract import extract_file
+
+    if "poison" in path.name:
+        os.abort()
+    return extract_file(path)
+
+
+def rewrite_zip(source: Path, target: Path, change: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None) -> Path:
+    """A copy of an Office file with some parts replaced or added (for hostile-file tests)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            new.writestr(item, (change or {}).get(item.filename, old.read(item.filename)))
+        for name, data in (add or {}).items():
+            new.writestr(name, data)
+    return target

@@ -243,8 +243,10 @@ def extract_file(path: Path) -> FileRead:
     if read.submitter is None and read.source != "unit_register":  # the register is the office's, not a unit's
         named = [t.column("org_unit") for t in read.tables.values() if "org_unit" in t.column_names]
         units = pc.unique(pa.chunked_array(named).combine_chunks()).drop_null().to_pylist() if named else []
+        named_in_file = unit_from_file_name(path.stem)
         if len(units) == 1:
             read.submitter = units[0]
-        elif len(units) == 0:  # several units in one file: the file is nobody's in particular
-            read.submitter = unit_from_file_name(path.stem)
+        elif not units or named_in_file in units:
+            # no unit column, or a list of several units sent by one of them (学会部-…-办实事清单)
+            read.submitter = named_in_file
     return read

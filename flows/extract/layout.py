@@ -74,7 +74,8 @@ def _layout(letters: list[str], row: list, below: list | None = None) -> dict[st
             if not top and not sub:
                 continue
             grouped = group or ""
-            candidates = [sub, grouped + sub, re.sub(r"(信息|情况)$", "", grouped) + sub, top]
+            stem = re.sub(r"(信息|情况)$", "", grouped)  # 主讲人信息 / 姓名 → 主讲人
+            candidates = [sub, grouped + sub, stem + sub, stem, top]
         for key in candidates:
             if key:
                 keys.setdefault(key, []).append(letter)

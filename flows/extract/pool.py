@@ -63,12 +63,12 @@ def _crashed(path: Path) -> FileRead:
                     refusal="读取时解析程序异常退出（文件结构异常或过大），已拒收；请检查文件后重新保存提交")
 
 
-def _run(paths: list[Path], workers: int) -> tuple[dict[Path, FileRead], list[Path]]:
+def _run(paths: list[Path], workers: int, reader) -> tuple[dict[Path, FileRead], list[Path]]:
     """Read files in the pool; returns what was read and what was lost to a dead worker."""
     done: dict[Path, FileRead] = {}
     lost: list[Path] = []
     pool = _POOL.get(workers)
-    futures = {pool.submit(extract_file, path): path for path in paths}
+    futures = {pool.submit(reader, path): path for path in paths}
     for future in as_completed(futures):
         path = futures[future]
         try:
@@ -82,11 +82,15 @@ def _run(paths: list[Path], workers: int) -> tuple[dict[Path, FileRead], list[Pa
     return done, lost
 
 
-def extract_many(paths: list[Path], workers: int = WORKERS) -> list[FileRead]:
-    """Extract files in isolated worker processes, in the order given."""
-    done, lost = _run(list(paths), workers)
+def extract_many(paths: list[Path], workers: int = WORKERS, reader=extract_file) -> list[FileRead]:
+    """Extract files in isolated worker processes, in the order given.
+
+    `reader` must be importable by the workers (a module-level function); it is
+    `extract_file` except in tests that need a reader which crashes on purpose.
+    """
+    done, lost = _run(list(paths), workers, reader)
     for path in lost:  # one at a time: find the file that kills its worker
-        alone, died = _run([path], 1)
+        alone, died = _run([path], 1, reader)
         done.update(alone)
         if died:
             done[path] = _crashed(path)
