@@ -193,3 +193,24 @@ def test_other_ledgers(tmp_path, sheet, expected):
     table, columns, records = expected
     read = extract_file(write_xlsx(tmp_path / "其他台账2021.xlsx", sheet))
     assert rows(read, table, *columns) == records
+
+
+def test_utf8_csv_without_bom(tmp_path):
+    path = write_csv(tmp_path / "研究室2021年7月活动台账.csv", [
+        LEDGER_HEADER[:5], [1, "2021-07-08", "专题研讨", "研讨交流（第3次）", "科研部"]], encoding="utf-8")
+    assert rows(extract_file(path), "activity_rows", "activity_on", "org_unit") == [(date(2021, 7, 8), "科研部")]
+
+
+@pytest.mark.parametrize("builtin_format", [27, 31, 57, 58])  # Excel's built-in Chinese date formats
+def test_dates_in_built_in_chinese_formats_arrive_as_serials_and_are_read(tmp_path, builtin_format):
+    import xlsxwriter
+
+    path = tmp_path / "办公室2021年3月学习台账.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("台账")
+    sheet.write_row(0, 0, LEDGER_HEADER[:5])
+    sheet.write_row(1, 0, [1])
+    sheet.write_number(1, 1, 44260, book.add_format({"num_format": builtin_format}))
+    sheet.write_row(1, 2, ["中心组学习", "第一次", "办公室"])
+    book.close()
+    assert rows(extract_file(path), "activity_rows", "activity_on") == [(date(2021, 3, 5),)]
