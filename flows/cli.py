@@ -10,9 +10,11 @@ import argparse
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
+from flows.load import summary_by_unit
 from flows.settings import Settings
 
 EXAMPLES = {
@@ -24,6 +26,8 @@ EXAMPLES = {
     "metrics": "  taizhang metrics --start 2021-01-01 --end 2021-12-31\n"
                "  taizhang metrics --start 2021-03-01 --end 2021-03-31 --scope 机关党支部 --format table",
     "report": "  taizhang report monthly --month 2021-12",
+    "problems": "  taizhang problems\n  taizhang problems --unit 机关党支部 --format json\n"
+                "  taizhang problems --format xlsx --out /tmp/receipts",
     "monthly": "  taizhang report monthly --month 2021-12 --out reports/out\n"
                "  taizhang report monthly --month 2021-12 --scope 市社科联党总支",
 }
@@ -76,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--scope", metavar="UNIT", help="a unit of the register (name or alias) and the units under it")
     metrics.add_argument("--format", choices=("json", "table"), default="json", help="json (default) or table")
 
+    problems = commands.add_parser("problems", parents=[common], help="list open data problems or write error receipts",
+                                   **_parser_kwargs("problems", "List the open data problems: file, sheet, row, column, "
+                                                    "original value and reason. With --format xlsx, write one error "
+                                                    "receipt (错误回执) per unit: its original rows with the bad cells "
+                                                    "marked and a reason column, ready to fix and send again."))
+    problems.add_argument("--unit", metavar="UNIT", help="only this unit's problems (name or alias)")
+    problems.add_argument("--format", choices=("table", "json", "xlsx"), default="table", help="table (default), json or xlsx")
+    problems.add_argument("--out", metavar="DIR", help="where receipts go (default reports/out/receipts/)")
+
     report = commands.add_parser("report", parents=[common], help="write a periodic report (.docx)",
                                  **_parser_kwargs("report", "Write a periodic report as an official .docx."))
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
@@ -101,22 +114,47 @@ def print_ingest(files: pd.DataFrame) -> None:
         detail = f"{row.rows} 行" if row.status in ("loaded", "superseded") else (row.reason or "")
         held = f"，{row.problems} 个问题" if row.problems else ""
         print(f"  {row.status:<10} {row.path}  {detail}{held}")
-    from flows.extract.contracts import SOURCE_LABELS
-
-    senders = files["unit"].fillna(files["source"].map(SOURCE_LABELS)).fillna("（未知单位）")
-    by_unit = files.assign(unit=senders).groupby("unit")
     print("按单位 / by unit:")
-    for unit, group in by_unit:
-        loaded = group.loc[group["status"] == "loaded", "rows"].sum()
-        held = group.loc[group["status"] == "loaded", "rows_held"].sum()
-        refused = (group["status"] == "refused").sum()
-        print(f"  {unit}: 入库 {int(loaded) - int(held)} 行，暂存待改 {int(held)} 行，退回文件 {int(refused)} 个")
+    for row in summary_by_unit(files).itertuples():
+        print(f"  {row.unit}: 入库 {row.rows_loaded} 行，暂存待改 {row.rows_quarantined} 行，退回文件 {row.files_refused} 个")
+
+
+def _problems(args: argparse.Namespace, settings: Settings) -> int:
+    """`taizhang problems`: a plain read of the open problems."""
+    from flows.metrics import UnknownScope, resolve_scope
+    from flows.problems import open_problems, write_receipts
+    from flows.warehouse import WarehouseMissing, open_warehouse
+
+    try:
+        with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
+            problems = open_problems(con, resolve_scope(con, args.unit))
+    except (WarehouseMissing, UnknownScope) as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.format == "json":
+        problems["first_seen_at"] = problems["first_seen_at"].astype(str)
+        records = problems.astype(object).where(problems.notna(), None).to_dict("records")
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    elif args.format == "xlsx":
+        out = Path(args.out) if args.out else settings.reports_out / "receipts"
+        for path in write_receipts(problems, settings.inbox, out):
+            print(path)
+    elif problems.empty:
+        print("没有未解决的数据问题 / no open problems")
+    else:
+        for p in problems.itertuples():
+            place = f"{p.sheet} 第{int(p.row_number)}行 {p.column_letter or ''}列" if pd.notna(p.row_number) else "整个文件"
+            print(f"{p.unit_name}\t{p.path}\t{place}\t{p.reason}")
+        print(f"共 {len(problems)} 个问题，涉及 {problems['unit_name'].nunique()} 个单位")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings(args)
 
+    if args.command == "problems":
+        return _problems(args, settings)
     if args.command == "metrics":
         from flows.metrics import UnknownScope, metric_table
         from flows.warehouse import WarehouseMissing, open_warehouse
@@ -155,6 +193,7 @@ def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) ->
         print(f"report:     {result.report.docx}")
         print(f"evidence:   {result.report.evidence}")
         print(f"problems:   {result.problems} ({result.problem_count} open)")
+        print(f"receipts:   {result.receipts[0].parent if result.receipts else '(none)'} (错误回执, one per unit)")
     elif args.command == "ingest":
         result = pipeline.ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox))
         print_ingest(result.files)

@@ -196,3 +196,24 @@ def file_states(con: duckdb.DuckDBPyConnection, paths: list[str]) -> pd.DataFram
     finally:
         con.unregister("wanted")
 
+
+
+def summary_by_unit(files: pd.DataFrame) -> pd.DataFrame:
+    """Per sending unit: files, rows loaded, rows held back with problems, files refused."""
+    from flows.extract.contracts import SOURCE_LABELS
+
+    if files.empty:
+        return pd.DataFrame(columns=["unit", "files", "rows_loaded", "rows_quarantined", "files_refused"])
+    senders = files["unit"].fillna(files["source"].map(SOURCE_LABELS)).fillna("（未知单位）")
+    loaded = files["status"] == "loaded"
+    frame = files.assign(
+        unit=senders,
+        rows_loaded=(files["rows"].fillna(0) - files["rows_held"].fillna(0)).where(loaded, 0),
+        rows_quarantined=files["rows_held"].fillna(0).where(loaded, 0),
+        files_refused=(files["status"] == "refused").astype(int),
+    )
+    out = frame.groupby("unit", sort=True).agg(
+        files=("path", "count"), rows_loaded=("rows_loaded", "sum"),
+        rows_quarantined=("rows_quarantined", "sum"), files_refused=("files_refused", "sum"),
+    ).reset_index()
+    return out.astype({c: int for c in ("files", "rows_loaded", "rows_quarantined", "files_refused")})

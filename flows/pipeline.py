@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
@@ -21,9 +22,9 @@ from flows.extract import FileRead, to_frame
 from flows.extract.pool import extract_many
 from flows.extract.contracts import CONTRACTS
 from flows.load import (
-    InboxScan, file_states, load_batch, record_duplicates, relative, scan_inbox, unit_aliases,
+    InboxScan, file_states, load_batch, record_duplicates, relative, scan_inbox, summary_by_unit, unit_aliases,
 )
-from flows.problems import open_problems, write_problems_csv
+from flows.problems import open_problems, write_problems_csv, write_receipts
 from flows.report import Report, build_monthly
 from flows.settings import Settings
 from flows.validate import refusal_problems, validate_records
@@ -67,7 +68,7 @@ def validate_batch(files: list[FileRead], settings: Settings) -> pd.DataFrame:
         tables = [f.tables[contract.table] for f in files if contract.table in f.tables]
         if tables:
             records = to_frame(pa.concat_tables(tables, promote_options="permissive"))
-            problems.append(validate_records(records, contract.suite, settings.expectations_dir, by_id, parameters))
+            problems.append(validate_records(records, contract, settings.expectations_dir, by_id, parameters))
     return pd.concat([p for p in problems if not p.empty] or [problems[0]], ignore_index=True)
 
 
@@ -116,7 +117,21 @@ def ingest(warehouse: str | None = None, inbox: str | None = None) -> IngestResu
             record_duplicates(con, found.duplicates, settings.inbox, run_id)
         touched = found.new + [p for p, _ in found.duplicates]
         states = file_states(con, [relative(p, settings.inbox) for p in touched])
+    publish_summary(states)
     return IngestResult(run_id, states, len(found.new), time.perf_counter() - started)
+
+
+def publish_summary(files: pd.DataFrame) -> None:
+    """The run's files and problems by unit, as a table artifact in the Prefect UI."""
+    if files.empty:
+        return
+    summary = summary_by_unit(files).rename(columns={
+        "unit": "单位", "files": "文件", "rows_loaded": "入库行数", "rows_quarantined": "暂存待改行数", "files_refused": "退回文件"})
+    create_table_artifact(
+        key="ingest-summary", table=summary.to_dict("records"),
+        description=f"本次导入 {len(files)} 个文件：" + "，".join(
+            f"{status} {count} 个" for status, count in files["status"].value_counts().sort_index().items()),
+    )
 
 
 @flow(name="report-monthly")
@@ -136,6 +151,7 @@ class DemoResult:
     warehouse: Path
     report: Report
     problems: Path
+    receipts: list[Path]
     problem_count: int
     ingest: IngestResult
 
@@ -158,4 +174,5 @@ def demo(out: str | None = None, warehouse: str | None = None, inbox: str | None
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
         problems = open_problems(con)
     path = write_problems_csv(problems, settings.reports_out / "problems.csv")
-    return DemoResult(settings.inbox, settings.warehouse, report, path, len(problems), ingested)
+    receipts = write_receipts(problems, settings.inbox, settings.reports_out / "receipts")
+    return DemoResult(settings.inbox, settings.warehouse, report, path, receipts, len(problems), ingested)

@@ -1,15 +1,26 @@
-"""Open data problems: what must go back to whoever submitted, and where to look."""
+"""Open data problems, and the error receipts (错误回执) that take them back to their senders.
+
+A receipt is one workbook per unit: a list of every open problem, then for each sheet that
+has bad rows the sheet as the unit sent it — every original row, the bad cells filled red,
+a reason column at the end — ready to correct and send again. Everything is written as
+text, so a cell that looks like a formula (`=`, `+`, `-`, `@`) stays what it was.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import xlsxwriter
+
+from flows.extract import read_grids
+from flows.extract.normalise import as_written
 
 PROBLEM_HEADERS = {
     "unit_name": "单位", "path": "文件", "sheet": "工作表", "row_number": "行", "column_letter": "列",
-    "field": "字段", "value": "原值", "reason": "问题", "rule": "规则",
+    "field": "字段", "value": "原值", "reason": "问题", "rule": "规则", "first_seen_at": "发现时间",
 }
 
 
@@ -27,3 +38,66 @@ def write_problems_csv(problems: pd.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     problems.rename(columns=PROBLEM_HEADERS).to_csv(path, index=False, encoding="utf-8-sig")
     return path
+
+
+def _sheet_name(index: int, name: str, used: set[str]) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\, unique."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", f"{index}-{name}")[:31]
+    while base in used:
+        base = base[:28] + f"~{len(used)}"
+    used.add(base)
+    return base
+
+
+def _cell_text(value) -> str:
+    return as_written(None if value is None or pd.isna(value) else value) or ""
+
+
+def write_receipt(problems: pd.DataFrame, inbox: Path, path: Path) -> Path:
+    """One unit's error receipt: the problem list, then each affected sheet with its bad cells marked."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                           "strings_to_urls": False})
+    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    bad = book.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1})
+    reason_format = book.add_format({"font_color": "#9C0006", "text_wrap": True})
+    used: set[str] = set()
+
+    listing = book.add_worksheet(_sheet_name(0, "问题清单", used))
+    columns = ["path", "sheet", "row_number", "column_letter", "value", "reason"]
+    listing.write_row(0, 0, [PROBLEM_HEADERS[c] for c in columns], header)
+    for r, row in enumerate(problems[columns].itertuples(index=False), start=1):
+        for c, value in enumerate(row):
+            listing.write_string(r, c, _cell_text(value))
+    listing.set_column(0, 0, 40)
+    listing.set_column(5, 5, 60)
+
+    row_problems = problems[problems["row_number"].notna()]
+    for index, ((file_path, sheet), found) in enumerate(row_problems.groupby(["path", "sheet"], sort=True), start=1):
+        out = book.add_worksheet(_sheet_name(index, sheet, used))
+        grid = next((g for g in read_grids(inbox / file_path) if g.sheet == sheet), None) \
+            if (inbox / file_path).exists() else None
+        marks = {(int(r.row_number), r.column_letter) for r in found.itertuples()}
+        reasons = found.groupby("row_number")["reason"].apply(lambda rs: "；".join(dict.fromkeys(rs)))
+        if grid is None or grid.cells is None:  # the original is gone: list what is known
+            out.write_string(0, 0, f"原文件 {file_path} 已不在收件箱，以下为有问题的行", header)
+            for r, row in enumerate(found.itertuples(), start=1):
+                out.write_row(r, 0, [str(int(row.row_number)), row.column_letter or "", _cell_text(row.value), row.reason])
+            continue
+        cells = grid.cells
+        last = len(cells.columns)
+        for r, (number, values) in enumerate(zip(cells.index, cells.itertuples(index=False))):
+            for c, (letter, value) in enumerate(zip(cells.columns, values)):
+                out.write_string(r, c, _cell_text(value), bad if (int(number), letter) in marks else None)
+            if int(number) in reasons.index:
+                out.write_string(r, last, reasons[int(number)], reason_format)
+        out.set_column(last, last, 50)
+        out.freeze_panes(0, 0)
+    book.close()
+    return path
+
+
+def write_receipts(problems: pd.DataFrame, inbox: Path, out: Path) -> list[Path]:
+    """One receipt per unit with open problems."""
+    return [write_receipt(found, inbox, out / f"错误回执_{unit}.xlsx")
+            for unit, found in problems.groupby("unit_name", sort=True)]

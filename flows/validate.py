@@ -2,21 +2,36 @@
 
 The suites are the JSON files in `expectations/` (the single source of truth); each
 expectation's `meta` names its rule, the field it guards and the reason a person reads,
-in Chinese, with `{value}` standing for the original cell text. One validation runs per
-batch and suite, not per file: GX costs about 0.1 s a run.
+in Chinese, with `{value}` standing for the original cell text and `{column}` for any
+other column of the row. One validation runs per batch and suite, not per file: GX costs
+about 0.1 s a run.
+
+Some rules compare a row with its submission, so the batch gets derived columns before
+validation (they are not stored):
+
+- `window_start`, `window_end`: the file's period widened by `PERIOD_TOLERANCE` on both
+  sides, for "the date falls within the period" (a June ledger may list 2 July);
+- `today`, for "not in the future";
+- `duplicate_of`: the row number of an earlier identical row of the same submission
+  (same `duplicate_key` fields), for "no duplicate rows". Online-form exports are
+  exempt: there a repeated submission is a correction, and the later one wins.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from flows.extract import FileRead
+from flows.extract.contracts import DATE, DATETIME, Contract
+from flows.extract.normalise import as_written
 
 PROBLEM_COLUMNS = ["file_id", "sheet", "row_number", "column_letter", "field", "rule", "value", "reason"]
+PERIOD_TOLERANCE = timedelta(days=7)
 
 
 @cache
@@ -49,16 +64,63 @@ def _suite(expectations_dir: Path, name: str):
     return context.suites.add_or_update(ExpectationSuite(name=name, expectations=configs, meta=data.get("meta")))
 
 
-def validate_records(records: pd.DataFrame, suite_name: str, expectations_dir: Path,
-                     files: dict[str, FileRead], parameters: dict | None = None) -> pd.DataFrame:
-    """Run a suite over a batch of records; one problem row per failed rule and row."""
+_PUNCTUATION = r"[\s，。、：；！？“”‘’（）《》【】〈〉「」·…—,.:;!?()\[\]\"'\-_/|]"
+
+
+def _key_text(column: pd.Series) -> pd.Series:
+    """A duplicate-key column as comparable text: spaces and punctuation do not make rows differ."""
+    return column.astype("str").str.replace(_PUNCTUATION, "", regex=True)
+
+
+def prepare(records: pd.DataFrame, contract: Contract, files: dict[str, FileRead], today: date) -> pd.DataFrame:
+    """The batch as validated: dates as timestamps, plus the derived columns rules compare with."""
+    frame = records.reset_index(drop=True).copy()
+    for f in contract.fields:
+        if f.kind in (DATE, DATETIME):
+            frame[f.name] = pd.to_datetime(frame[f.name])
+    periods = frame["file_id"].map(lambda file_id: files[file_id].period)
+    frame["period_label"] = periods.map(lambda p: p.label if p else None)
+    frame["window_start"] = pd.to_datetime(periods.map(lambda p: p.start - PERIOD_TOLERANCE if p else None))
+    frame["window_end"] = pd.to_datetime(periods.map(lambda p: p.end + PERIOD_TOLERANCE if p else None))
+    frame["today"] = pd.Timestamp(today)
+    frame["duplicate_of"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    if contract.duplicate_key:
+        keys = [frame["file_id"], frame["sheet"]] + [_key_text(frame[c]) for c in contract.duplicate_key]
+        key_frame = pd.concat(keys, axis=1, keys=range(len(keys)))
+        filled = frame[list(contract.duplicate_key)].notna().any(axis=1)
+        first = frame["row_number"].groupby([key_frame[c] for c in key_frame.columns]).transform("min")
+        exempt = frame["file_id"].map(lambda file_id: files[file_id].source == "online_form")
+        frame["duplicate_of"] = first.where((first != frame["row_number"]) & filled & ~exempt).astype("Int64")
+    return frame
+
+
+class _Row(dict):
+    """Reason templates may name any column of the row: `{activity_type}`, `{period_label}` …"""
+
+    def __init__(self, row: pd.Series, value: str | None) -> None:
+        super().__init__(value=value or "")
+        self.row = row
+
+    def __missing__(self, key: str) -> str:
+        cell = self.row.get(key)
+        if cell is None or pd.isna(cell):
+            return ""
+        if isinstance(cell, pd.Timestamp):
+            return cell.date().isoformat()
+        return str(cell)
+
+
+def validate_records(records: pd.DataFrame, contract: Contract, expectations_dir: Path,
+                     files: dict[str, FileRead], parameters: dict | None = None,
+                     today: date | None = None) -> pd.DataFrame:
+    """Run a contract's suite over a batch of records; one problem row per failed rule and row."""
     if records.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    records = records.reset_index(drop=True)
+    frame = prepare(records, contract, files, today or date.today())
     _, batch_definition = _context()
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": records})
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(
-        _suite(expectations_dir, suite_name),
+        _suite(expectations_dir, contract.suite),
         expectation_parameters=parameters or {},
         result_format={"result_format": "COMPLETE"},
     )
@@ -66,17 +128,16 @@ def validate_records(records: pd.DataFrame, suite_name: str, expectations_dir: P
     for outcome in result.results:
         config = outcome.expectation_config
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-            raise RuntimeError(f"expectation {config.meta.get('rule')} of suite {suite_name} failed to run: "
+            raise RuntimeError(f"expectation {config.meta.get('rule')} of suite {contract.suite} failed to run: "
                                f"{outcome.exception_info.get('exception_message')}")
         if outcome.success:
             continue
         meta = config.meta
         field = meta["field"]
-        value_column = f"{field}_raw" if f"{field}_raw" in records else field
+        value_column = f"{field}_raw" if f"{field}_raw" in frame else field
         for index in outcome.result.get("unexpected_index_list") or []:
-            row = records.loc[index]
-            value = row[value_column]
-            value = None if pd.isna(value) else str(value)
+            row = frame.loc[index]
+            value = as_written(None if pd.isna(row[value_column]) else row[value_column])
             problems.append({
                 "file_id": row["file_id"],
                 "sheet": row["sheet"],
@@ -85,9 +146,11 @@ def validate_records(records: pd.DataFrame, suite_name: str, expectations_dir: P
                 "field": field,
                 "rule": meta["rule"],
                 "value": value,
-                "reason": meta["reason"].format(value=value or ""),
+                "reason": meta["reason"].format_map(_Row(row, value)),
             })
-    return pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+    # a row breaking one rule twice (both ends of a period window) is one problem
+    return pd.DataFrame(problems, columns=PROBLEM_COLUMNS).drop_duplicates(
+        subset=["file_id", "sheet", "row_number", "field", "rule"], ignore_index=True)
 
 
 def refusal_problems(files: list[FileRead]) -> pd.DataFrame:

@@ -95,9 +95,11 @@ def test_the_demo_report_states_the_warehouse_figures(demo):
 def test_the_demo_problems_name_file_sheet_row_and_field(demo):
     out, _ = demo
     lines = (out / "reports" / "problems.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "单位,文件,工作表,行,列,字段,原值,问题,规则"
+    assert lines[0] == "单位,文件,工作表,行,列,字段,原值,问题,规则,发现时间"
     assert any(",财务科,组织单位“财务科”在组织机构名册中找不到" in line for line in lines)
-    assert any(line.endswith("文件为空,file_refused") for line in lines)
+    assert any(",文件为空,file_refused," in line for line in lines)
+    receipts = sorted(p.name for p in (out / "reports" / "receipts").glob("*.xlsx"))
+    assert receipts == ["错误回执_普及部.xlsx", "错误回执_机关第一党支部.xlsx", "错误回执_离退休干部党支部.xlsx"]
 
 
 def test_metrics_json_prints_every_activity_metric_id(demo):

@@ -156,3 +156,85 @@ def test_monthly_report_writes_the_months_figures(prefect, settings, inbox):
     assert "（领导干部讲党课1次）" in month and "专题读书班" not in month  # zero figures are left out
     evidence = report.evidence.read_text(encoding="utf-8-sig").splitlines()
     assert "activities_total,2022-06-01,2022-06-30,全部,5,5次" in evidence
+
+
+def test_problems_carry_first_seen_and_closed_dates(prefect, settings, samples):
+    shutil.copy(samples / REGISTER, settings.inbox / REGISTER)
+    ledger(settings.inbox / "研究室2022年6月学习台账.xlsx", "2022年7月1日",
+           [[1, None, "专题研讨", "研讨交流（第2次）", "研究室", None, None, 10]])
+    run(settings)
+    ledger(settings.inbox / "研究室2022年6月学习台账（修改版）.xlsx", "2022年7月6日",
+           [[1, date(2022, 6, 22), "专题研讨", "研讨交流（第2次）", "研究室", None, None, 10]])
+    run(settings)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    first_seen, closed, is_open = con.execute("select first_seen_at, closed_at, is_open from marts.problems").fetchone()
+    replacement = con.execute("select ingested_at from raw.files where file_name like '%修改版%'").fetchone()[0]
+    assert first_seen < closed == replacement and not is_open
+
+
+def test_problems_command_lists_them_and_writes_receipts_with_the_bad_cells_marked(prefect, settings, inbox, capsys):
+    import json
+
+    import openpyxl
+
+    from flows.cli import main
+
+    run(settings)
+    where = ["--warehouse", str(settings.warehouse), "--inbox", str(settings.inbox)]
+    assert main([*where, "problems", "--unit", "一支部", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(p["row_number"], p["column_letter"], p["rule"]) for p in listed] == [
+        (9, "C", "activity_type_in_vocabulary"), (10, "E", "org_unit_in_register"),
+        (12, "B", "activity_date_required"), (13, "H", "participants_at_least_one")]
+    assert {p["unit_name"] for p in listed} == {"机关第一党支部"}
+
+    assert main([*where, "problems"]) == 0
+    table = capsys.readouterr().out
+    assert "机关第一党支部\t2022-06/机关党支部/机关党支部2022年6月学习台账.xlsx\t活动台账 第12行 B列\t活动日期未填写" in table
+    assert "共 5 个问题，涉及 2 个单位" in table  # the four rows and the refused .txt
+
+    out = settings.reports_out / "receipts"
+    assert main([*where, "problems", "--format", "xlsx", "--out", str(out)]) == 0
+    receipt = openpyxl.load_workbook(out / "错误回执_机关第一党支部.xlsx")
+    assert receipt.sheetnames == ["0-问题清单", "1-活动台账"]
+    assert receipt["0-问题清单"].max_row == 5
+    sheet = receipt["1-活动台账"]
+    assert [c.value for c in sheet[3]][:5] == ["序号", "活动日期", "活动类型", "活动名称", "组织单位"]  # the original rows
+    assert sheet["C9"].value == "其他" and sheet["C9"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert sheet["D9"].fill.fgColor.rgb in ("00000000", None)  # good cells stay plain
+    assert sheet["M9"].value == "活动类型“其他”不在规定的活动类型中，请从下拉列表选择"
+    assert sheet["M4"].value is None
+    assert sheet["H13"].value == "-3" and sheet["H13"].data_type == "s"  # looks like a formula: kept as text
+    assert sheet["A14"].value == "合计" and sheet["A15"].value.startswith("填表说明")
+
+
+def test_formula_like_text_in_a_receipt_stays_text(prefect, settings, samples):
+    import openpyxl
+
+    from flows.problems import open_problems, write_receipts
+
+    shutil.copy(samples / REGISTER, settings.inbox / REGISTER)
+    write_xlsx(settings.inbox / "研究室2022年6月学习台账.xlsx", {"台账": [
+        LEDGER_HEADER,
+        [1, date(2022, 6, 8), "其他", "=HYPERLINK(\"http://x\",\"点我\")", "研究室", "+861234", "@领导", 5],
+    ]})
+    run(settings)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    (path,) = write_receipts(open_problems(con), settings.inbox, settings.reports_out)
+    row = [c for c in openpyxl.load_workbook(path)["1-台账"][2]]
+    assert [(c.value, c.data_type) for c in row[3:7]] == [
+        ("=HYPERLINK(\"http://x\",\"点我\")", "s"), ("研究室", "s"), ("+861234", "s"), ("@领导", "s")]
+
+
+def test_each_ingest_publishes_a_summary_artifact(prefect, settings, inbox):
+    import json
+
+    from prefect.artifacts import Artifact
+
+    run(settings)
+    artifact = Artifact.get("ingest-summary")
+    table = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+    by_unit = {row["单位"]: row for row in table}
+    assert by_unit["机关第一党支部"] == {"单位": "机关第一党支部", "文件": 1, "入库行数": 5, "暂存待改行数": 4, "退回文件": 0}
+    assert by_unit["（未知单位）"]["退回文件"] == 1
+    assert "refused 1 个" in artifact.description

@@ -21,6 +21,8 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], hidden: tuple[str, ...
                 at = (origin[0] + r, origin[1] + c)
                 if isinstance(value, date):
                     sheet.write_datetime(*at, datetime(value.year, value.month, value.day), date_format)
+                elif isinstance(value, str):
+                    sheet.write_string(*at, value)  # text that looks like a formula stays text
                 elif value is not None:
                     sheet.write(*at, value)
         if name in hidden:

@@ -147,14 +147,16 @@ def _refuse(read: FileRead, reason: str) -> FileRead:
     return read
 
 
-def read_grids(path: Path, read: FileRead) -> list[Grid]:
+def read_grids(path: Path, read: FileRead | None = None) -> list[Grid]:
     """The grids of a file, read by what its bytes are; a misleading name is noted, not obeyed."""
-    kind = read.format = sniff(path)
+    kind = sniff(path)
     claimed = SUFFIXES.get(path.suffix.lower())
     if claimed is None and kind == CSV:
         raise Refused(f"不支持的文件类型“{path.suffix}”（支持 xlsx、xlsm、xls、csv、docx）")
-    if claimed is not None and claimed != kind:
-        read.notes.append(f"扩展名为“{path.suffix}”，实际是 {kind} 文件，已按实际格式读取")
+    if read is not None:
+        read.format = kind
+        if claimed is not None and claimed != kind:
+            read.notes.append(f"扩展名为“{path.suffix}”，实际是 {kind} 文件，已按实际格式读取")
     return READERS[kind](path)
 
 

@@ -47,7 +47,8 @@ class Contract:
     suite: str               # expectation suite that guards it
     label: str               # what a person calls it
     fields: tuple[Field, ...]
-    ignored_headers: tuple[str, ...] = ("序号", "编号")
+    period_field: str | None = None      # the date that must fall within the submission's period
+    duplicate_key: tuple[str, ...] = ()  # fields that make two rows of one submission the same row
 
     def column_types(self) -> dict[str, str]:
         """The record columns this contract produces (after the lineage columns) and their SQL types."""
@@ -72,6 +73,8 @@ ACTIVITY_LEDGER = Contract(
     table="activity_rows",
     suite="activities",
     label="活动台账原始行 / Activity rows (ledgers, Word forms, online forms) as read",
+    period_field="activity_on",
+    duplicate_key=("activity_on", "activity_type", "title", "org_unit"),
     fields=(
         Field("activity_on", ("活动日期", "日期", "时间", "活动时间"), DATE, required=True),
         Field("activity_type", ("活动类型", "类型", "活动类别", "学习形式"), VOCAB, required=True),
@@ -98,6 +101,7 @@ REGISTER_UNITS = Contract(
     table="register_units",
     suite="register_units",
     label="组织机构名册原始行 / Unit register rows as read",
+    duplicate_key=("unit_name",),
     fields=(
         Field("unit_name", ("单位名称", "名称", "组织名称"), required=True),
         Field("aliases", ("简称（别名）", "简称", "别名", "简称(别名)")),
@@ -114,6 +118,7 @@ REGISTER_ROLES = Contract(
     table="register_roles",
     suite="register_roles",
     label="领导职务原始行 / Leader-role rows of the unit register as read",
+    duplicate_key=("role",),
     fields=(
         Field("role", ("职务", "职务名称"), required=True),
         Field("is_leader", ("是否领导干部", "领导干部"), BOOL, required=True),
@@ -126,6 +131,7 @@ PRACTICAL_MATTERS = Contract(
     table="matter_rows",
     suite="matters",
     label="“我为群众办实事”清单原始行 / Practical-matters list rows as read",
+    duplicate_key=("matter", "org_unit"),
     fields=(
         Field("matter", ("事项名称", "实事名称", "项目名称"), required=True),
         Field("category", ("类别", "事项类别")),
@@ -145,6 +151,7 @@ PUBLICITY_LOG = Contract(
     table="publicity_rows",
     suite="publicity",
     label="宣传发布登记原始行 / Publicity log rows (platform exports) as read",
+    duplicate_key=("published_on", "title", "platform"),
     fields=(
         Field("published_on", ("发布日期", "发布时间", "日期"), DATE, required=True),
         Field("title", ("标题", "文章标题", "作品名称"), required=True),
@@ -162,6 +169,8 @@ AID_LOG = Contract(
     table="aid_rows",
     suite="aid",
     label="帮扶慰问与捐赠登记原始行 / Visits, donations and aid rows as read",
+    period_field="event_on",
+    duplicate_key=("event_on", "kind", "recipient", "org_unit", "item", "amount_yuan"),
     fields=(
         Field("event_on", ("日期", "时间"), DATE, required=True),
         Field("kind", ("类型", "帮扶类型"), VOCAB, required=True),
@@ -184,6 +193,8 @@ THINK_TANK = Contract(
     table="think_tank_rows",
     suite="think_tank",
     label="《智库决策参考》报送台账原始行 / Think-tank report issues as read",
+    period_field="submitted_on",
+    duplicate_key=("issue_no",),
     fields=(
         Field("issue_no", ("期数", "期号"), required=True),
         Field("title", ("标题", "题目"), required=True),
@@ -198,6 +209,8 @@ OUTREACH = Contract(
     table="outreach_rows",
     suite="outreach",
     label="社科普及进校园台账原始行 / Outreach (exhibition visits) rows as read",
+    period_field="visited_on",
+    duplicate_key=("visited_on", "venue"),
     fields=(
         Field("visited_on", ("日期", "时间", "活动日期"), DATE, required=True),
         Field("venue", ("学校/场所", "学校", "场所", "学校（场所）"), required=True),
@@ -211,6 +224,8 @@ PARTY_DEVELOPMENT = Contract(
     table="development_rows",
     suite="development",
     label="党员发展台账原始行（含个人信息） / Party development rows as read (personal data)",
+    period_field="decided_on",
+    duplicate_key=("person_name", "stage"),
     fields=(
         Field("person_name", ("姓名",), required=True),
         Field("branch", ("支部", "所在支部", "所在党支部"), required=True),
@@ -226,6 +241,8 @@ READING_MATERIALS = Contract(
     table="reading_rows",
     suite="reading",
     label="学习资料发放台账原始行 / Reading materials handed out, as read",
+    period_field="handed_out_on",
+    duplicate_key=("book_title", "handed_out_on"),
     fields=(
         Field("book_title", ("书名", "资料名称"), required=True),
         Field("quantity", ("数量", "发放数量"), INT, required=True),

@@ -39,6 +39,14 @@ def clean_text(text: Any) -> str | None:
     return text or None
 
 
+def as_written(text: Any) -> str | None:
+    """A cell's text as the person sees it in Excel: a date cell loses the reader's `00:00:00`."""
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    text = str(text)
+    return text[:-9] if re.fullmatch(r"\d{4}-\d{2}-\d{2} 00:00:00", text, re.ASCII) else text
+
+
 def clean_array(array: pa.Array) -> pa.Array:
     """`clean_text` for a whole column at once, in Arrow (vectorised, no Python per cell)."""
     array = pc.replace_substring_regex(array.cast(pa.large_string()), pattern=r"[\s\x{3000}\x{a0}]+", replacement=" ")
