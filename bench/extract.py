@@ -18,71 +18,16 @@ and prints rows/s and the ratio to the raw reader. Never a test: figures only.
 from __future__ import annotations
 
 import argparse
-import random
-import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import xlsxwriter
+from inboxes import HEADER, ROOT, banner, inbox, shapes
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from flows.extract import extract_file  # noqa: E402
 from flows.extract.pool import extract_many  # noqa: E402
-
-HEADER = ["序号", "活动日期", "活动类型", "活动名称", "组织单位", "主讲人", "主讲人职务", "参加人数",
-          "活动地点", "活动形式", "是否第一议题", "备注"]
-TYPES = ["中心组学习", "支部集中学习", "集体学习", "研讨交流", "讲党课", "主题党日", "支委会", "重温入党誓词", "理论宣讲"]
-UNITS = ["办公室", "机关第一党支部", "机关第二党支部", "研究室", "普及部"]
-
-
-def write_ledger(path: Path, rows: int, seed: int) -> None:
-    """A ledger workbook of `rows` activities, written in constant memory."""
-    rng = random.Random(seed)
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    book.set_properties({"created": datetime(2021, 1, 1)})
-    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet = book.add_worksheet("活动台账")
-    sheet.write(0, 0, "XX市社科联学习活动台账")
-    sheet.write(1, 0, "填报单位：办公室\u3000\u3000填报人：郑丽\u3000\u3000填报日期：2021年4月2日")
-    sheet.write_row(2, 0, HEADER)
-    start = date(2021, 1, 1)
-    for r in range(rows):
-        day = start + timedelta(days=rng.randrange(365))
-        row = 3 + r
-        sheet.write_number(row, 0, r + 1)
-        if r % 4:
-            sheet.write_datetime(row, 1, datetime(day.year, day.month, day.day), date_format)
-        else:
-            sheet.write_string(row, 1, f"{day.year}年{day.month}月{day.day}日")
-        sheet.write_string(row, 2, rng.choice(TYPES))
-        sheet.write_string(row, 3, f"党史学习教育专题学习（第{r + 1}次）")
-        sheet.write_string(row, 4, rng.choice(UNITS))
-        sheet.write_string(row, 5, rng.choice(["张建国", "王芳", "陈静"]))
-        sheet.write_string(row, 6, rng.choice(["党组书记、主席", "部长", "副主席"]))
-        if r % 10:
-            sheet.write_number(row, 7, rng.randint(5, 80))
-        else:
-            sheet.write_string(row, 7, "".join(chr(ord(c) + 0xFEE0) for c in str(rng.randint(5, 80))))
-        sheet.write_string(row, 8, "机关三楼会议室")
-        sheet.write_string(row, 9, "线下")
-        sheet.write_string(row, 10, rng.choice(["是", ""]))
-    book.close()
-
-
-def inbox(name: str, files: int, rows: int) -> list[Path]:
-    folder = ROOT / "bench" / "out" / name
-    paths = [folder / f"台账{i:04d}.xlsx" for i in range(files)]
-    if not all(p.exists() for p in paths):
-        folder.mkdir(parents=True, exist_ok=True)
-        print(f"generating {files} × {rows:,} rows in {folder} …", flush=True)
-        for i, path in enumerate(paths):
-            write_ledger(path, rows, seed=i)
-    return paths
-
 
 def raw_reader(paths: list[Path]) -> int:
     import fastexcel
@@ -118,11 +63,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tenth of the rows")
     args = parser.parse_args()
-    scale = 10 if args.quick else 1
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    print(f"taizhang extraction benchmark — commit {commit}, {date.today()}")
-    for name, files, rows in (("one_large", 1, 1_000_000 // scale), ("many_small", 500 // scale, 2_000)):
-        paths = inbox(f"{name}_{files}x{rows}", files, rows)
+    print(banner("extraction"))
+    for name, files, rows in shapes(args.quick):
+        paths = inbox(name, files, rows)
         print(f"{name}: {files} file(s) × {rows:,} rows × {len(HEADER)} columns")
         baseline = timed("raw reader", raw_reader, paths, None)
         timed("taizhang", taizhang, paths, baseline)

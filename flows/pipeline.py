@@ -68,7 +68,8 @@ def validate_batch(files: list[FileRead], settings: Settings) -> pd.DataFrame:
         tables = [f.tables[contract.table] for f in files if contract.table in f.tables]
         if tables:
             records = to_frame(pa.concat_tables(tables, promote_options="permissive"))
-            problems.append(validate_records(records, contract, settings.expectations_dir, by_id, parameters))
+            problems.append(validate_records(records, contract, settings.expectations_dir, by_id, parameters,
+                                             docs_dir=settings.data_docs))
     return pd.concat([p for p in problems if not p.empty] or [problems[0]], ignore_index=True)
 
 

@@ -44,6 +44,11 @@ class Settings:
             org_name=env.get("TAIZHANG_ORG_NAME", cls.org_name),
         )
 
+    @property
+    def data_docs(self) -> Path:
+        """Where each ingest renders the Great Expectations data docs (open index.html)."""
+        return self.reports_out / "data_docs"
+
     def under(self, folder: str | os.PathLike) -> "Settings":
         """The same settings with inbox, warehouse and reports all inside one folder."""
         folder = Path(folder)

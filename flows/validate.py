@@ -20,6 +20,7 @@ validation (they are not stored):
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -78,10 +79,12 @@ def prepare(records: pd.DataFrame, contract: Contract, files: dict[str, FileRead
     for f in contract.fields:
         if f.kind in (DATE, DATETIME):
             frame[f.name] = pd.to_datetime(frame[f.name])
-    periods = frame["file_id"].map(lambda file_id: files[file_id].period)
-    frame["period_label"] = periods.map(lambda p: p.label if p else None)
-    frame["window_start"] = pd.to_datetime(periods.map(lambda p: p.start - PERIOD_TOLERANCE if p else None))
-    frame["window_end"] = pd.to_datetime(periods.map(lambda p: p.end + PERIOD_TOLERANCE if p else None))
+    per_file = pd.DataFrame.from_records(
+        [(file_id, p.label if p else None, pd.Timestamp(p.start - PERIOD_TOLERANCE) if p else pd.NaT,
+          pd.Timestamp(p.end + PERIOD_TOLERANCE) if p else pd.NaT)
+         for file_id, p in ((f, files[f].period) for f in frame["file_id"].unique())],
+        columns=["file_id", "period_label", "window_start", "window_end"])
+    frame = frame.merge(per_file, on="file_id", how="left")
     frame["today"] = pd.Timestamp(today)
     frame["duplicate_of"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if contract.duplicate_key:
@@ -89,7 +92,7 @@ def prepare(records: pd.DataFrame, contract: Contract, files: dict[str, FileRead
         key_frame = pd.concat(keys, axis=1, keys=range(len(keys)))
         filled = frame[list(contract.duplicate_key)].notna().any(axis=1)
         first = frame["row_number"].groupby([key_frame[c] for c in key_frame.columns]).transform("min")
-        exempt = frame["file_id"].map(lambda file_id: files[file_id].source == "online_form")
+        exempt = frame["file_id"].isin([f for f in frame["file_id"].unique() if files[f].source == "online_form"])
         frame["duplicate_of"] = first.where((first != frame["row_number"]) & filled & ~exempt).astype("Int64")
     return frame
 
@@ -110,47 +113,77 @@ class _Row(dict):
         return str(cell)
 
 
+@cache
+def _checkpoint(expectations_dir: Path, suite_name: str, docs_dir: Path | None):
+    """A checkpoint running one suite on a batch; with `docs_dir`, it also renders the data docs there."""
+    import great_expectations as gx
+
+    context, batch_definition = _context()
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=_suite(expectations_dir, suite_name)))
+    actions = []
+    if docs_dir is not None:
+        site = f"taizhang-{abs(hash(docs_dir)) % 10**8}"
+        if site not in (context.get_site_names() or []):
+            context.add_data_docs_site(site_name=site, site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            })
+        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[site]))
+    return context.checkpoints.add_or_update(gx.Checkpoint(
+        name=f"{suite_name}-{'docs' if actions else 'plain'}-{abs(hash(docs_dir)) % 10**8}",
+        validation_definitions=[definition], actions=actions, result_format={"result_format": "COMPLETE"}))
+
+
 def validate_records(records: pd.DataFrame, contract: Contract, expectations_dir: Path,
                      files: dict[str, FileRead], parameters: dict | None = None,
-                     today: date | None = None) -> pd.DataFrame:
-    """Run a contract's suite over a batch of records; one problem row per failed rule and row."""
+                     today: date | None = None, docs_dir: Path | None = None) -> pd.DataFrame:
+    """Run a contract's suite over a batch of records; one problem row per failed rule and row.
+
+    With `docs_dir`, the run's results are also rendered as Great Expectations data docs there.
+    """
     if records.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
     frame = prepare(records, contract, files, today or date.today())
-    _, batch_definition = _context()
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
-        _suite(expectations_dir, contract.suite),
-        expectation_parameters=parameters or {},
-        result_format={"result_format": "COMPLETE"},
-    )
-    problems = []
+    checkpoint = _checkpoint(expectations_dir, contract.suite, docs_dir)
+    run = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters or {})
+    result = next(iter(run.run_results.values()))
+    found = []
     for outcome in result.results:
         config = outcome.expectation_config
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
             raise RuntimeError(f"expectation {config.meta.get('rule')} of suite {contract.suite} failed to run: "
                                f"{outcome.exception_info.get('exception_message')}")
-        if outcome.success:
-            continue
-        meta = config.meta
-        field = meta["field"]
-        value_column = f"{field}_raw" if f"{field}_raw" in frame else field
-        for index in outcome.result.get("unexpected_index_list") or []:
-            row = frame.loc[index]
-            value = as_written(None if pd.isna(row[value_column]) else row[value_column])
-            problems.append({
-                "file_id": row["file_id"],
-                "sheet": row["sheet"],
-                "row_number": int(row["row_number"]),
-                "column_letter": files[row["file_id"]].column_letter(row["sheet"], field),
-                "field": field,
-                "rule": meta["rule"],
-                "value": value,
-                "reason": meta["reason"].format_map(_Row(row, value)),
-            })
+        if not outcome.success:
+            found.append(_problems(frame, outcome.result.get("unexpected_index_list") or [], config.meta, files))
+    problems = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=PROBLEM_COLUMNS)
     # a row breaking one rule twice (both ends of a period window) is one problem
-    return pd.DataFrame(problems, columns=PROBLEM_COLUMNS).drop_duplicates(
-        subset=["file_id", "sheet", "row_number", "field", "rule"], ignore_index=True)
+    return problems.drop_duplicates(subset=["file_id", "sheet", "row_number", "field", "rule"], ignore_index=True)
+
+
+def _problems(frame: pd.DataFrame, indices: list, meta: dict, files: dict[str, FileRead]) -> pd.DataFrame:
+    """The problem rows of one broken rule, built for all its rows at once."""
+    field = meta["field"]
+    rows = frame.loc[indices]
+    value_column = f"{field}_raw" if f"{field}_raw" in frame else field
+    values = [as_written(None if pd.isna(v) else v) for v in rows[value_column].tolist()]
+    template = meta["reason"]
+    if set(re.findall(r"\{(\w+)\}", template)) <= {"value"}:  # the common case: no other column named
+        reasons = [template.format(value=v or "") for v in values]
+    else:
+        reasons = [template.format_map(_Row(row, v)) for (_, row), v in zip(rows.iterrows(), values)]
+    letters = {(f, sheet): files[f].column_letter(sheet, field) for f, sheet in set(zip(rows["file_id"], rows["sheet"]))}
+    return pd.DataFrame({
+        "file_id": rows["file_id"].tolist(),
+        "sheet": rows["sheet"].tolist(),
+        "row_number": rows["row_number"].astype(int).tolist(),
+        "column_letter": [letters[key] for key in zip(rows["file_id"], rows["sheet"])],
+        "field": field,
+        "rule": meta["rule"],
+        "value": values,
+        "reason": reasons,
+    }, columns=PROBLEM_COLUMNS)
 
 
 def refusal_problems(files: list[FileRead]) -> pd.DataFrame:

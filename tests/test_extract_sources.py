@@ -214,3 +214,11 @@ def test_dates_in_built_in_chinese_formats_arrive_as_serials_and_are_read(tmp_pa
     sheet.write_row(1, 2, ["中心组学习", "第一次", "办公室"])
     book.close()
     assert rows(extract_file(path), "activity_rows", "activity_on") == [(date(2021, 3, 5),)]
+
+
+def test_a_fill_date_in_the_title_rows_is_not_the_period(tmp_path):
+    path = write_xlsx(tmp_path / "学习台账.xlsx", {"台账": [
+        ["XX市社科联学习活动台账"], ["填报单位：办公室\u3000\u3000填报日期：2021年4月2日"], LEDGER_HEADER[:5],
+        [1, "2021-03-05", "集体学习", "第一次", "办公室"]]})
+    read = extract_file(path)
+    assert read.period is None and read.filled_on == date(2021, 4, 2)

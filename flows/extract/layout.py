@@ -115,7 +115,7 @@ def find_header(cells: pd.DataFrame) -> HeaderMatch | None:
 class TitleInfo:
     """What the rows above the header (or the file name) say about the submission."""
 
-    text: str = ""
+    text: str = ""  # the title rows without their labels (where the period is named)
     labels: dict[str, str] = field(default_factory=dict)  # 填报单位 → 办公室, 填报日期 → …
 
     def date(self, label: str) -> date | None:
@@ -134,7 +134,8 @@ def read_title(cells: pd.DataFrame, header_row: int) -> TitleInfo:
     text = " ".join(parts)
     # full-width spaces separate labels on one line; clean_text made them plain spaces
     labels = {label: value for label, value in _LABEL.findall(text)}
-    return TitleInfo(text=text, labels=labels)
+    # the title proper, without the labels: 填报日期 is a date, not the reporting period
+    return TitleInfo(text=_LABEL.sub(" ", text), labels=labels)
 
 
 @dataclass(frozen=True)
