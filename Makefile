@@ -13,3 +13,4 @@ test: setup
 
 bench: setup
 	.venv/bin/python bench/extract.py
+	.venv/bin/python bench/ingest.py

@@ -238,3 +238,5 @@ def test_each_ingest_publishes_a_summary_artifact(prefect, settings, inbox):
     assert by_unit["机关第一党支部"] == {"单位": "机关第一党支部", "文件": 1, "入库行数": 5, "暂存待改行数": 4, "退回文件": 0}
     assert by_unit["（未知单位）"]["退回文件"] == 1
     assert "refused 1 个" in artifact.description
+    validations = list((settings.data_docs / "validations" / "activities").rglob("*.html"))
+    assert (settings.data_docs / "index.html").exists() and validations
