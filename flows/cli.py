@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "Files already loaded are skipped; copies are recorded as duplicates."))
 
     metrics = commands.add_parser("metrics", parents=[common], help="print metric values for a period",
-                                  **_parser_kwargs("metrics", "Print every activity metric (ids as in metrics.md) "
+                                  **_parser_kwargs("metrics", "Print every metric (ids as in metrics.md) "
                                                    "for a period and a scope. A plain read: no flow run."))
     metrics.add_argument("--start", required=True, type=_iso_date, metavar="YYYY-MM-DD", help="first day (inclusive)")
     metrics.add_argument("--end", required=True, type=_iso_date, metavar="YYYY-MM-DD", help="last day (inclusive)")
@@ -166,11 +166,13 @@ def main(argv: list[str] | None = None) -> int:
             print(error, file=sys.stderr)
             return 2
         if args.format == "json":
-            print(json.dumps(dict(zip(table["metric_id"], table["value"].astype(int).tolist())), ensure_ascii=False, indent=2))
+            print(json.dumps(dict(zip(table["metric_id"], table["value"])), ensure_ascii=False, indent=2))
         else:
             width = max(map(len, table["metric_id"]))
             for row in table.itertuples():
-                print(f"{row.metric_id:<{width}}  {row.label}\t{row.value}")
+                value = row.value if not isinstance(row.value, dict) else "，".join(
+                    f"{item}{v['quantity']}{v['unit'] or ''}" for item, v in row.value.items()) or "（无）"
+                print(f"{row.metric_id:<{width}}  {row.label}\t{value}")
         return 0
 
     from flows import pipeline

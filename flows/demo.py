@@ -1,7 +1,7 @@
 """The demo inbox: a fictional unit's year (2021) of submissions, as people really send them.
 
-Deterministic (seeded). The activities are planned so that the year's figures are the ones
-the seed reports state (中心组学习20次, "第一议题"16次, 集体学习26次, 研讨交流7次, 专题读书班7期,
+Deterministic (seeded). Activities, practical matters, publicity, aid and the other ledgers are planned so that
+the year's figures are the ones the seed reports state (中心组学习20次, "第一议题"16次, 集体学习26次, 研讨交流7次, 专题读书班7期,
 党课4次 of which leaders 3, 重温入党誓词6场次, 基层宣讲14场次, …). The files carry the mess
 of `../shared/spec/sources.md`: title rows, the unit only in the title, synonym headers and
 types, dates in every form, full-width digits, blank/合计/填表说明 rows, an empty first
@@ -44,6 +44,13 @@ REGISTER_UNITS = [
     ("市法治与法学研究交流学会", "法学研究交流学会", "直属学会", None, None, None),
     ("市历史学会", None, "直属学会", None, None, None),
     ("市经济学会", None, "直属学会", None, None, None),
+    ("市哲学学会", None, "直属学会", None, None, None),
+    ("市社会学学会", None, "直属学会", None, None, None),
+    ("市文学研究会", None, "直属学会", None, None, None),
+    ("市教育学会", None, "直属学会", None, None, None),
+    ("市民俗文化研究会", None, "直属学会", None, None, None),
+    ("市企业文化研究会", None, "直属学会", None, None, None),
+    ("市青年研究会", None, "直属学会", None, None, None),
 ]
 LEADER_ROLES = [("党组书记", "是"), ("主席", "是"), ("副主席", "是"), ("党组成员", "是"), ("秘书长", "是"),
                 ("部长", "否"), ("党务干事", "否"), ("会长", "否")]
@@ -79,13 +86,6 @@ PLAN = [
     ("警示教育片", "办公室", 3, "观看警示教育片（第{n}次）", None, None, None),
 ]
 
-# the figures the demo year reaches, by metric id (they are the seed reports' figures)
-EXPECTED_YEAR = {
-    "centre_group_sessions": 20, "first_topic_sessions": 16, "collective_study_sessions": 26,
-    "study_sessions": 31, "seminars": 7, "reading_classes": 7, "party_lectures": 4,
-    "leader_party_lectures": 3, "oath_renewals": 6, "grassroots_talks": 14, "integrity_studies": 6,
-    "branch_committee_meetings": 12, "branch_general_meetings": 2, "site_visits": 7,
-}
 
 
 @dataclass(frozen=True)
@@ -293,4 +293,175 @@ def write_demo_inbox(inbox: Path, seed: int = YEAR) -> list[Path]:
     empty.parent.mkdir(parents=True, exist_ok=True)
     empty.write_bytes(b"")  # saved while Excel still had it open
     written.append(empty)
+
+    written += write_matters(inbox)
+    written += write_publicity(inbox, random.Random(seed + 1))
+    written.append(write_aid(inbox))
+    written += write_other_ledgers(inbox)
     return written
+
+
+# ------------------------------------------------------------------ the other sources
+
+MATTERS = [  # matter, unit, due, done on (None: in progress), beneficiaries
+    ("2020年度哲学规划课题结项评审", "规划办", date(YEAR, 4, 30), date(YEAR, 4, 26), 120),
+    ("2021年度哲学规划课题立项评审", "规划办", date(YEAR, 6, 30), date(YEAR, 6, 18), 150),
+    ("XX市第一届优秀社科专家评选", "学会部", date(YEAR, 9, 30), date(YEAR, 9, 28), 60),
+    ("全市社科理论界庆祝建党100周年理论研讨会", "研究室", date(YEAR, 6, 30), date(YEAR, 6, 25), 200),
+    ("全市社科理论界学习宣传贯彻党的十九届六中全会精神研讨会", "研究室", date(YEAR, 12, 20), None, None),
+]
+
+
+def write_matters(inbox: Path) -> list[Path]:
+    """学会部's cumulative 办实事 list, sent in June and again (restating every matter) in December."""
+    written = []
+    for month in (6, 12):
+        path = inbox / f"学会部-{YEAR}.{month:02d}-办实事清单.xlsx"
+        book = _workbook(path)
+        sheet = book.add_worksheet("办实事清单")
+        sheet.write(0, 0, "“我为群众办实事”实践活动清单")
+        sheet.write_row(1, 0, ["序号", "事项名称", "类别", "责任部门", "计划完成时间", "完成情况", "完成时间", "受益人数"])
+        end = date(YEAR, month, 28)
+        for r, (matter, unit, due, done, people) in enumerate(MATTERS, start=2):
+            finished = done is not None and done <= end
+            sheet.write_row(r, 0, [r - 1, matter, "服务社科工作者", unit, due.isoformat(),
+                                   "已完成" if finished else "推进中", done.isoformat() if finished else "",
+                                   people if finished else ""])
+        book.close()
+        _set_mtime(path, end)
+        written.append(path)
+    return written
+
+
+def _spread(rng: random.Random, total: int, parts: int, low: int) -> list[int]:
+    """`parts` whole numbers of at least `low` that add up to `total`."""
+    cuts = sorted(rng.sample(range(1, total - parts * low), parts - 1))
+    sizes = [b - a for a, b in zip([0] + cuts, cuts + [total - parts * low])]
+    return [size + low for size in sizes]
+
+
+def write_publicity(inbox: Path, rng: random.Random) -> list[Path]:
+    """Two exports of the 网商社科 account: September (a snapshot) and the year's end."""
+    items = []  # published_on, title, column, type, reads at year end, picked up by
+    history = ["党史天天学", "黄河故道", "黄河文化", "乡村振兴"]
+    for kind, count, reads in (("图文", 75, 2_212_345), ("短视频", 54, 1_800_000)):
+        for n, value in enumerate(_spread(rng, reads, count, 2_000), start=1):
+            column = history[0] if kind == "图文" and n % 3 else rng.choice(history)
+            title = f"党史天天学｜百年党史每日一课（{n}）" if kind == "图文" else f"短视频｜红色故事我来讲（{n}）"
+            items.append([date(YEAR, 3, 1) + timedelta(days=(n * 4) % 290), title, column, kind, value, None])
+    items[10][1], items[10][5] = "XX市社科联举行新时代文明实践志愿服务理论宣讲活动", "人民日报、河南日报"
+    items[80][1], items[80][5] = "游黄河故道——慕逍遥古风", "河南学习强国平台"
+    for kind, count, reads in (("图文", 37, 40_000), ("短视频", 10, 8_300)):
+        for n, value in enumerate(_spread(rng, reads, count, 100), start=1):
+            title = f"疫情防控｜科学防护知识（{n}）" if kind == "图文" else f"疫情防控宣传短视频（{n}）"
+            items.append([date(YEAR, 1, 5) + timedelta(days=n * 7 % 330), title, "疫情防控", kind, value, None])
+    for n in range(1, 13):
+        items.append([date(YEAR, n, 15), f"社科动态（{n}）", "社科动态", "图文", 300 + n * 17, None])
+    items.sort(key=lambda item: item[0])
+
+    written = []
+    for exported_on in (date(YEAR, 9, 30), date(YEAR, 12, 31)):
+        path = inbox / f"网商社科公众号_内容导出_{exported_on.isoformat()}.xlsx"
+        book = _workbook(path)
+        time_format = book.add_format({"num_format": "yyyy-mm-dd h:mm:ss"})
+        sheet = book.add_worksheet("内容数据")
+        sheet.write(0, 0, "网商社科公众号内容数据导出")
+        sheet.write(1, 0, f"导出时间：{exported_on.isoformat()}")
+        sheet.write_row(2, 0, ["发布时间", "标题", "栏目", "内容类型", "阅读数", "转载采用", "平台"])
+        r = 3
+        for published, title, column, kind, reads, picked in items:
+            if published > exported_on:
+                continue
+            # an earlier snapshot saw fewer reads; the year-end export has them all
+            seen = reads if exported_on.month == 12 else reads * 2 // 3
+            sheet.write_datetime(r, 0, datetime(published.year, published.month, published.day, 18, 30), time_format)
+            # platforms cap what they show at 10万+; only the September snapshot had such items
+            shown = "10万+" if seen >= 100_000 and exported_on.month != 12 else seen
+            sheet.write_row(r, 1, [title, column, kind, shown, picked or "",
+                                   "网商社科公众号"])
+            r += 1
+        book.close()
+        _set_mtime(path, exported_on)
+        written.append(path)
+    return written
+
+
+AID_HEADER = ["日期", "类型", "对象", "户数", "金额（元）", "物资名称", "数量", "单位", "物资价值（元）", "组织单位", "地点", "场景"]
+
+
+def write_aid(inbox: Path) -> Path:
+    """The year's visits, donations and aid, as the office keeps them."""
+    rows = []
+    for n, (month, households) in enumerate(zip((3, 4, 5, 6, 9, 11), (4, 5, 3, 4, 4, 4)), start=1):
+        rows.append([date(YEAR, month, 5), "走访慰问", "困难党员、老党员", households, None, None, None, None, None,
+                     "机关第一党支部", "董庄村", "“三·五”基层工作日"])
+    for month, households, value in ((2, 12, 2100), (9, 11, 1630), (12, 12, 1500)):
+        rows.append([date(YEAR, month, 8), "走访慰问", "困难群众和困难党员", households, None, "米面粮油", households, "份",
+                     value, "办公室", "董庄村", "驻村帮扶"])
+    for day, item, quantity, unit in ((20, "空调", 2, "台"), (21, "办公桌椅", 6, "套"), (22, "垃圾桶", 50, "个"),
+                                      (23, "路灯", 60, "盏"), (24, "绿化树木", 107, "株")):
+        rows.append([date(YEAR, 5, day), "捐物", "帮扶村", None, None, item, quantity, unit, None, "办公室", "董庄村", "驻村帮扶"])
+    rows.append([date(YEAR, 4, 30), "捐款", "帮扶村", None, "1万元", None, None, None, None, "市社科联党总支", "董庄村", "驻村帮扶"])
+    for society, value in (("市心理咨询师协会", 300_000), ("市义工联", 260_000), ("市市场营销协会", 240_000)):
+        rows.append([date(YEAR, 7, 25), "捐物", "受灾群众", None, None, "橡皮艇、救生衣、救生圈、救援绳", None, None, value,
+                     society, "新乡市", "抗洪救灾"])
+    rows.append([date(YEAR, 7, 26), "捐款", "受灾群众", None, "10000", None, None, None, None, "市义工联", "新乡市", "抗洪救灾"])
+    societies = [u[0] for u in REGISTER_UNITS if u[2] == "直属学会"][:12]
+    for n, society in enumerate(societies):
+        kind = ("志愿服务", "心理援助", "走访慰问")[n % 3]
+        rows.append([date(YEAR, 1 + n % 2, 10 + n), kind, "医务人员" if kind == "走访慰问" else "社区群众", None, None, None,
+                     None, None, None, society, "XX市", "疫情防控"])
+    rows.sort(key=lambda row: row[0])
+    path = inbox / f"帮扶慰问与捐赠登记表（{YEAR}年）.xlsx"
+    book = _workbook(path)
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet = book.add_worksheet("帮扶慰问捐赠")
+    sheet.write(0, 0, f"{ORG}{YEAR}年帮扶慰问与捐赠登记表")
+    sheet.write_row(1, 0, AID_HEADER)
+    for r, row in enumerate(rows, start=2):
+        sheet.write_datetime(r, 0, datetime(row[0].year, row[0].month, row[0].day), date_format)
+        for c, value in enumerate(row[1:], start=1):
+            if value is not None:
+                sheet.write(r, c, value)
+    book.close()
+    _set_mtime(path, date(YEAR, 12, 31))
+    return path
+
+
+def _simple_sheet(path: Path, title: str, header: list[str], rows: list[list]) -> Path:
+    book = _workbook(path)
+    sheet = book.add_worksheet(title)
+    sheet.write(0, 0, title)
+    sheet.write_row(1, 0, header)
+    for r, row in enumerate(rows, start=2):
+        sheet.write_row(r, 0, [v.isoformat() if isinstance(v, date) else v for v in row])
+    book.close()
+    _set_mtime(path, date(YEAR, 12, 31))
+    return path
+
+
+def write_other_ledgers(inbox: Path) -> list[Path]:
+    """智库专报, 社科普及进校园, 党员发展 and 学习资料 ledgers for the year."""
+    think_tank = [[f"{YEAR}年第{n}期", title, date(YEAR, month, 14), leader] for n, (title, month, leader) in enumerate((
+        ("以物业精细化服务提升我市居民获得感", 5, "市委副书记、市长"),
+        ("创客小镇对XX乡村振兴的启示", 7, "市人大常委会主任"),
+        ("把握大势 乘势而上，XX区域性中心城市建设升级换挡的思考", 9, "市委副书记、市长"),
+        ("关于推动党的理论宣传教育大众化、通俗化、时代化研究", 11, "市委常委、宣传部部长")), start=1)]
+    schools = ["XX工学院", "XX职业技术学院", "XX市第一中学", "XX师范学院", "XX市实验中学"]
+    audiences = [15_000, 13_000, 12_120, 14_000, 10_000]
+    outreach = [[date(YEAR, 4 + n, 12), school, audience] for n, (school, audience) in enumerate(zip(schools, audiences))]
+    development = [["李明", "机关第一党支部", date(YEAR, 6, 10), "入党积极分子", "13800001234"],
+                   ["赵敏", "机关第二党支部", date(YEAR - 1, 11, 3), "发展对象", "13900005678"]]
+    books = ["《论中国共产党历史》", "《习近平新时代中国特色社会主义思想学习问答》", "《中国共产党简史》",
+             "《中国共产党的100年》", "《中华人民共和国简史》", "《改革开放简史》", "《社会主义发展简史》",
+             "《毛泽东 邓小平 江泽民 胡锦涛关于中国共产党历史论述摘编》", "《习近平谈治国理政》第三卷",
+             "《习近平关于中国共产党历史论述摘编》", "《中国共产党党史学习教育读本》", "《党史上的今天》",
+             "《红色家书》", "《中国共产党的九十年》", "《党的十九届六中全会决议》", "《伟大建党精神》"]
+    reading = [[title, 60, date(YEAR, 3 + n % 6, 1)] for n, title in enumerate(books)]
+    return [
+        _simple_sheet(inbox / f"智库专报报送台账{YEAR}.xlsx", "智库专报", ["期数", "标题", "报送日期", "批示领导"], think_tank),
+        _simple_sheet(inbox / f"普及部{YEAR}年社科普及进校园台账.xlsx", "进校园", ["日期", "学校/场所", "受众人次"], outreach),
+        _simple_sheet(inbox / f"机关第一党支部{YEAR}年党员发展台账.xlsx", "党员发展",
+                      ["姓名", "支部", "确定日期", "阶段", "联系电话"], development),
+        _simple_sheet(inbox / f"办公室{YEAR}年学习资料发放台账.xlsx", "学习资料", ["书名", "数量", "发放日期"], reading),
+    ]

@@ -26,20 +26,44 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, scope: str | None) -> str | No
     return row[0]
 
 
-def activity_metrics(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> dict[str, int]:
-    """Every activity metric id → its value for [start, end] within the scope."""
+# metric groups: each a table macro in sql/metrics/ returning (metric_id, value)
+GROUPS = ("activity_metrics", "matter_metrics", "publicity_metrics", "aid_metrics", "other_metrics")
+
+
+def _group(con: duckdb.DuckDBPyConnection, macro: str, start: date, end: date, scope: str | None) -> dict[str, int]:
     rows = con.execute(
-        "select metric_id, value from metrics.activity_metrics(?::date, ?::date, scope_name := ?)",
-        [start, end, resolve_scope(con, scope)],
+        f"select metric_id, value from metrics.{macro}(?::date, ?::date, scope_name := ?)", [start, end, scope],
     ).fetchall()
     return {metric_id: int(value) for metric_id, value in rows}
 
 
+def activity_metrics(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> dict[str, int]:
+    """Every activity metric id → its value for [start, end] within the scope."""
+    return _group(con, "activity_metrics", start, end, resolve_scope(con, scope))
+
+
+def village_items(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> dict[str, dict]:
+    """Item → {quantity, unit} donated to the assisted village."""
+    rows = con.execute("select item, quantity, unit from metrics.village_items(?::date, ?::date, scope_name := ?)",
+                       [start, end, resolve_scope(con, scope)]).fetchall()
+    return {item: {"quantity": int(quantity), "unit": unit} for item, quantity, unit in rows}
+
+
+def all_metrics(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> dict:
+    """Every metric id of metrics.md → its value, in the catalogue's order (village_items: a map)."""
+    scope_name = resolve_scope(con, scope)
+    values: dict = {}
+    for macro in GROUPS:
+        values.update(_group(con, macro, start, end, scope_name))
+    values["village_items"] = village_items(con, start, end, scope_name)
+    order = [r[0] for r in con.execute("select metric_id from metrics.catalogue").fetchall()]
+    return {metric_id: values[metric_id] for metric_id in order}
+
+
 def metric_table(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> pd.DataFrame:
     """Metric id, Chinese label and value, in the catalogue's order."""
-    values = activity_metrics(con, start, end, scope)
+    values = all_metrics(con, start, end, scope)
     catalogue = con.execute("select metric_id, label, measure from metrics.catalogue").df()
-    catalogue = catalogue[catalogue["metric_id"].isin(values)]
     return catalogue.assign(value=catalogue["metric_id"].map(values))
 
 

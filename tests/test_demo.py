@@ -17,7 +17,7 @@ import pytest
 from docx import Document
 
 from conftest import SEEDS
-from flows.metrics import activity_metrics
+from flows.metrics import activity_metrics, all_metrics
 from flows.report.phrasing import write_number
 
 TAIZHANG = str(Path(sys.executable).with_name("taizhang"))
@@ -51,32 +51,52 @@ def test_demo_prints_where_the_warehouse_report_and_problems_are(demo):
     assert {state for state, _ in states} == {"loaded", "duplicate", "superseded", "refused"}
 
 
-SEED_PHRASES = {  # metric id → how the seed reports write it ({} is the figure)
-    "centre_group_sessions": "共组织开展党组理论学习中心组学习{}",
-    "first_topic_sessions": "（“第一议题”学习{}）",
-    "collective_study_sessions": "集体学习{}，",
-    "seminars": "研讨交流{}，",
-    "branch_committee_meetings": "支委会会议{}",
-    "branch_general_meetings": "支部大会{}",
-    "leader_party_lectures": "其中领导干部上党课{}",
-    "party_lectures": "共开展党课宣讲{}",
-    "integrity_studies": "专题研究部署党风廉政建设工作{}",
-    "oath_renewals": "重温入党誓词{}",
-    "grassroots_talks": "开展基层宣讲{}",
-    "study_sessions": "全年开展各类学习{}",
+SEED_PHRASES = {  # metric id → how a seed report writes it ({} is the figure), and in which style
+    "centre_group_sessions": ("共组织开展党组理论学习中心组学习{}", "exact", "次"),
+    "first_topic_sessions": ("（“第一议题”学习{}）", "exact", "次"),
+    "collective_study_sessions": ("集体学习{}，", "exact", "次"),
+    "seminars": ("研讨交流{}，", "exact", "次"),
+    "branch_committee_meetings": ("支委会会议{}", "exact", "次"),
+    "branch_general_meetings": ("支部大会{}", "exact", "次"),
+    "leader_party_lectures": ("其中领导干部上党课{}", "exact", "次"),
+    "party_lectures": ("共开展党课宣讲{}", "exact", "次"),
+    "integrity_studies": ("专题研究部署党风廉政建设工作{}", "exact", "次"),
+    "oath_renewals": ("重温入党誓词{}", "exact", "场次"),
+    "grassroots_talks": ("开展基层宣讲{}", "exact", "场次"),
+    "study_sessions": ("全年开展各类学习{}", "余", "次"),
+    "reading_titles": ("等参考材料{}", "余", "本"),
+    "history_articles": ("共编发系列内容{}", "exact", "篇"),
+    "history_videos": ("短视频发布{}", "exact", "个"),
+    "history_reads": ("平台总阅读量{}", "逾", ""),
+    "epidemic_societies": ("等{}社科直属学会", "余", "家"),
+    "visited_households_workday": ("走访慰问困难党员、老党员{}", "exact", "户"),
+    "outreach_schools": ("等{}学校", "exact", "所"),
+    "outreach_audience": ("受众达{}", "余", "人次"),
+    "think_tank_issues": ("《智库决策参考》{}，", "exact", "期"),
+    "flood_goods_value": ("各类物资价值{}", "万", "元"),
+    "flood_cash": ("现金{}", "万", "元"),
+    "epidemic_articles": ("疫情防控相关内容{}", "exact", "个"),
+    "epidemic_videos": ("宣传视频{}", "exact", "个"),
+    "epidemic_reads": ("全网阅读量达{}", "万", ""),
+    "village_gift_value": ("筹集价值{}", "余", "元"),
+    "visited_households_village": ("慰问困难群众和困难党员{}", "exact", "户"),
+    "branches": ("共有党支部{}", "exact", "家"),
+    "new_branches": ("其中新成立党支部{}", "exact", "家"),
+    "activists_developed": ("已培养发展{}入党积极分子", "exact", "名"),
 }
-SEED_STYLES = {"study_sessions": "余", "oath_renewals": "exact", "grassroots_talks": "exact"}
-SEED_MEASURES = {"oath_renewals": "场次", "grassroots_talks": "场次"}
+VILLAGE_STYLES = {"空调": "两", "绿化树木": "余"}
 
 
 def test_the_demo_year_reaches_the_figures_of_the_seed_reports(demo):
     out, _ = demo
     seeds = "".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
     con = duckdb.connect(str(out / "taizhang.duckdb"), read_only=True)
-    year = activity_metrics(con, date(2021, 1, 1), date(2021, 12, 31))
-    for metric, phrase in SEED_PHRASES.items():
-        written = write_number(year[metric], SEED_STYLES.get(metric, "exact"), SEED_MEASURES.get(metric, "次"))
-        assert phrase.format(written) in seeds, (metric, year[metric])
+    year = all_metrics(con, date(2021, 1, 1), date(2021, 12, 31))
+    for metric, (phrase, style, measure) in SEED_PHRASES.items():
+        assert phrase.format(write_number(year[metric], style, measure)) in seeds, (metric, year[metric])
+    donated = "，".join(write_number(v["quantity"], VILLAGE_STYLES.get(item, "exact"), v["unit"]).join([item, ""])
+                       for item, v in year["village_items"].items())
+    assert f"为帮扶村捐赠{donated}。" in seeds
 
 
 def test_the_demo_report_states_the_warehouse_figures(demo):
@@ -102,15 +122,15 @@ def test_the_demo_problems_name_file_sheet_row_and_field(demo):
     assert receipts == ["错误回执_普及部.xlsx", "错误回执_机关第一党支部.xlsx", "错误回执_离退休干部党支部.xlsx"]
 
 
-def test_metrics_json_prints_every_activity_metric_id(demo):
+def test_metrics_json_prints_every_metric_id(demo):
     out, _ = demo
     done = taizhang("--warehouse", str(out / "taizhang.duckdb"), "metrics", "--start", "2021-01-01", "--end", "2021-12-31")
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
     spec = (SEEDS.parent / "spec" / "metrics.md").read_text(encoding="utf-8")
-    activity_section = spec.split("## Activities")[1].split("\n## ")[0]
-    assert list(printed) == re.findall(r"^\| `([a-z_]+)` \|", activity_section, re.M)
-    assert all(isinstance(v, int) for v in printed.values())
+    assert list(printed) == re.findall(r"^\| `([a-z_]+)` \|", spec, re.M)  # every id of metrics.md, in order
+    assert all(isinstance(v, int) for k, v in printed.items() if k != "village_items")
+    assert printed["village_items"]["路灯"] == {"quantity": 60, "unit": "盏"}
 
 
 def test_metrics_for_a_scope_and_an_unknown_scope(demo):

@@ -20,7 +20,7 @@ def test_every_model_builds_into_its_layers_schema(con):
     built = {(s, n) for s, n in con.execute(
         "select table_schema, table_name from information_schema.tables").fetchall()}
     built |= {(s, n) for s, n in con.execute(
-        "select schema_name, function_name from duckdb_functions() where function_type = 'table_macro'").fetchall()}
+        "select schema_name, function_name from duckdb_functions() where function_type in ('table_macro', 'macro')").fetchall()}
     models = {(p.parent.name, p.stem) for layer in LAYERS for p in (SQL / layer).glob("*.sql")}
     assert models <= built
 

@@ -224,7 +224,7 @@ PARTY_DEVELOPMENT = Contract(
     table="development_rows",
     suite="development",
     label="党员发展台账原始行（含个人信息） / Party development rows as read (personal data)",
-    period_field="decided_on",
+    # no period rule: the ledger lists everyone on the way, with the dates they were decided on
     duplicate_key=("person_name", "stage"),
     fields=(
         Field("person_name", ("姓名",), required=True),

@@ -11,8 +11,8 @@ keyed as (
         *,
         case
             when source = 'unit_register' then source
-            -- a Word form is one activity, an online-form export a snapshot: each file stands alone
-            when source in ('activity_form', 'online_form') then source || '|' || file_id
+            -- a Word form is one activity, an export a snapshot: each file stands alone
+            when source in ('activity_form', 'online_form', 'publicity_log') then source || '|' || file_id
             when period_label is null or coalesce(unit_name, submitter) is null then source || '|' || file_id
             else source || '|' || coalesce(unit_name, submitter) || '|' || period_label
         end as submission_key
