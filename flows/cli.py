@@ -192,6 +192,7 @@ def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) ->
         print_ingest(result.ingest.files)
         print(f"demo inbox: {result.inbox}")
         print(f"warehouse:  {result.warehouse}")
+        print(f"analysts:   {result.ingest.analyst_copy} (read-only copy, personal data masked)")
         print(f"report:     {result.report.docx}")
         print(f"evidence:   {result.report.evidence}")
         print(f"problems:   {result.problems} ({result.problem_count} open)")
@@ -200,6 +201,7 @@ def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) ->
         result = pipeline.ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox))
         print_ingest(result.files)
         print(f"warehouse: {settings.warehouse}")
+        print(f"analysts:  {result.analyst_copy} (read-only copy, personal data masked)")
     elif args.command == "report":
         report = pipeline.report_monthly(args.month, warehouse=str(settings.warehouse), out=args.out, scope=args.scope)
         print(f"report:   {report.docx}")

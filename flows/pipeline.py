@@ -24,6 +24,7 @@ from flows.extract.contracts import CONTRACTS
 from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, scan_inbox, summary_by_unit, unit_aliases,
 )
+from flows.publish import publish_analyst_copy
 from flows.problems import open_problems, write_problems_csv, write_receipts
 from flows.report import Report, build_monthly
 from flows.settings import Settings
@@ -42,6 +43,7 @@ class IngestResult:
     files: pd.DataFrame = field(default_factory=pd.DataFrame)  # path, status, source, unit, period, rows, problems, reason
     new_files: int = 0
     seconds: float = 0.0
+    analyst_copy: Path | None = None
 
 
 @task(cache_policy=NONE)
@@ -118,8 +120,16 @@ def ingest(warehouse: str | None = None, inbox: str | None = None) -> IngestResu
             record_duplicates(con, found.duplicates, settings.inbox, run_id)
         touched = found.new + [p for p, _ in found.duplicates]
         states = file_states(con, [relative(p, settings.inbox) for p in touched])
+    analyst = publish(settings)
     publish_summary(states)
-    return IngestResult(run_id, states, len(found.new), time.perf_counter() - started)
+    return IngestResult(run_id, states, len(found.new), time.perf_counter() - started, analyst)
+
+
+@task(cache_policy=NONE)
+def publish(settings: Settings) -> Path:
+    """Publish the read-only analyst copy, personal data masked."""
+    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+        return publish_analyst_copy(con, settings.warehouse)
 
 
 def publish_summary(files: pd.DataFrame) -> None:

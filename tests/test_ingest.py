@@ -240,3 +240,28 @@ def test_each_ingest_publishes_a_summary_artifact(prefect, settings, inbox):
     assert "refused 1 个" in artifact.description
     validations = list((settings.data_docs / "validations" / "activities").rglob("*.html"))
     assert (settings.data_docs / "index.html").exists() and validations
+
+
+def test_analysts_read_a_published_copy_with_personal_data_masked_and_never_block_a_load(prefect, settings, inbox):
+    from flows.publish import analyst_path
+
+    write_xlsx(settings.inbox / "机关第一党支部2022年党员发展台账.xlsx", {"党员发展": [
+        ["姓名", "支部", "确定日期", "阶段", "联系电话"], ["李明", "一支部", date(2022, 6, 10), "入党积极分子", "13800001234"]]})
+    result = run(settings)
+    assert result.analyst_copy == analyst_path(settings.warehouse) and result.analyst_copy.exists()
+    analyst = duckdb.connect(str(result.analyst_copy), read_only=True)  # an analyst keeps this open
+    assert analyst.execute("select person_name, phone from core.party_development").fetchall() == [("李*", "138****1234")]
+    everything = analyst.execute("select string_agg(t::varchar, ' ') from raw.development_rows t").fetchone()[0]
+    assert "13800001234" not in everything and "李明" not in everything
+    before = analyst.execute("select count(*) from core.activities").fetchone()[0]
+
+    write_xlsx(settings.inbox / "研究室2022年6月学习台账.xlsx", {"台账": [
+        LEDGER_HEADER, [1, date(2022, 6, 8), "研讨交流", "研讨交流（第1次）", "研究室", None, None, 12]]})
+    again = run(settings)  # loads while the analyst's connection is open
+    assert again.files["status"].tolist() == ["loaded"]
+    assert analyst.execute("select count(*) from core.activities").fetchone()[0] == before  # the old snapshot
+    analyst.close()  # DuckDB shares one instance per path within a process: reconnect to see the new copy
+    fresh = duckdb.connect(str(again.analyst_copy), read_only=True)
+    assert fresh.execute("select count(*) from core.activities").fetchone()[0] == before + 1
+    live = duckdb.connect(str(settings.warehouse), read_only=True)
+    assert live.execute("select person_name from raw.development_rows").fetchall() == [("李明",)]

@@ -1,0 +1,51 @@
+"""The analyst copy: a read-only snapshot of the warehouse, published after every load.
+
+A DuckDB writer holds its file exclusively, and a reader in another process would block
+the writer. Analysts therefore never open the live file: each ingest copies the whole
+warehouse (tables, views, macros) into a new file, masks personal data there, and moves it
+over the published copy in one rename. A reader still open on the old copy keeps reading
+it undisturbed; the next connection sees the new one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+# personal data (党员发展: names and phone numbers), masked in the analyst copy
+MASKS = {
+    "raw.development_rows": {
+        "person_name": "left(person_name, 1) || repeat('*', greatest(length(person_name) - 1, 1))",
+        "phone": r"regexp_replace(phone, '(\d{3})\d+(\d{4})', '\1****\2')",
+    },
+}
+
+
+def analyst_path(warehouse: Path) -> Path:
+    """Where the analyst copy of a warehouse is published: beside it, `…_analyst.duckdb`."""
+    return warehouse.with_name(f"{warehouse.stem}_analyst{warehouse.suffix}")
+
+
+def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
+    """Copy the warehouse into the analyst file, personal data masked, replacing it atomically."""
+    target = analyst_path(warehouse)
+    staging = target.with_name(target.name + ".tmp")
+    staging.unlink(missing_ok=True)
+    source = con.execute("select current_database()").fetchone()[0]
+    con.execute(f"attach '{staging}' as analyst_copy")
+    try:
+        con.execute(f'copy from database "{source}" to analyst_copy')
+        for table, columns in MASKS.items():
+            assignments = ", ".join(f"{column} = {expression}" for column, expression in columns.items())
+            con.execute(f"update analyst_copy.{table} set {assignments}")
+        # a broken rule's original value may itself be personal data
+        con.execute("""
+            update analyst_copy.raw.problems set value = '***'
+            where file_id in (select file_id from analyst_copy.raw.files where source = 'party_development')
+        """)
+    finally:
+        con.execute("detach analyst_copy")
+    os.replace(staging, target)
+    return target
