@@ -24,7 +24,8 @@ EXAMPLES = {
     "demo": "  taizhang demo\n  taizhang demo --out /tmp/taizhang-demo",
     "ingest": "  taizhang ingest\n  taizhang --warehouse /data/taizhang.duckdb ingest --inbox /data/inbox",
     "metrics": "  taizhang metrics --start 2021-01-01 --end 2021-12-31\n"
-               "  taizhang metrics --start 2021-03-01 --end 2021-03-31 --scope 机关党支部 --format table",
+               "  taizhang metrics --start 2021-03-01 --end 2021-03-31 --scope 机关党支部 --format table\n"
+               "  taizhang metrics --start 2021-01-01 --end 2021-12-31 --explain party_lectures",
     "report": "  taizhang report monthly --month 2021-12",
     "problems": "  taizhang problems\n  taizhang problems --unit 机关党支部 --format json\n"
                 "  taizhang problems --format xlsx --out /tmp/receipts",
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--end", required=True, type=_iso_date, metavar="YYYY-MM-DD", help="last day (inclusive)")
     metrics.add_argument("--scope", metavar="UNIT", help="a unit of the register (name or alias) and the units under it")
     metrics.add_argument("--format", choices=("json", "table"), default="json", help="json (default) or table")
+    metrics.add_argument("--explain", metavar="ID", help="list the source rows (file, sheet, row) behind one metric")
 
     problems = commands.add_parser("problems", parents=[common], help="list open data problems or write error receipts",
                                    **_parser_kwargs("problems", "List the open data problems: file, sheet, row, column, "
@@ -156,15 +158,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "problems":
         return _problems(args, settings)
     if args.command == "metrics":
-        from flows.metrics import UnknownScope, metric_table
+        from flows.metrics import UnknownMetric, UnknownScope, evidence, metric_table
         from flows.warehouse import WarehouseMissing, open_warehouse
 
         try:
             with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
-                table = metric_table(con, args.start, args.end, args.scope)
-        except (WarehouseMissing, UnknownScope) as error:
+                if args.explain:
+                    rows = evidence(con, args.start, args.end, args.scope, args.explain)
+                else:
+                    table = metric_table(con, args.start, args.end, args.scope)
+        except (WarehouseMissing, UnknownScope, UnknownMetric) as error:
             print(error, file=sys.stderr)
             return 2
+        if args.explain:
+            for row in rows.itertuples():
+                print(f"{row.path}\t{row.sheet}\t{row.row_number}")
+            print(f"{args.explain}: {len(rows)} 行来源 / source rows", file=sys.stderr)
+            return 0
         if args.format == "json":
             print(json.dumps(dict(zip(table["metric_id"], table["value"])), ensure_ascii=False, indent=2))
         else:

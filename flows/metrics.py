@@ -15,6 +15,10 @@ class UnknownScope(Exception):
     """A scope that names no unit of the register."""
 
 
+class UnknownMetric(Exception):
+    """An id that metrics.md does not define."""
+
+
 def resolve_scope(con: duckdb.DuckDBPyConnection, scope: str | None) -> str | None:
     """The register's name for a scope given by name or alias; None means the whole organisation."""
     if scope is None:
@@ -26,20 +30,20 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, scope: str | None) -> str | No
     return row[0]
 
 
-# metric groups: each a table macro in sql/metrics/ returning (metric_id, value)
-GROUPS = ("activity_metrics", "matter_metrics", "publicity_metrics", "aid_metrics", "other_metrics")
-
-
-def _group(con: duckdb.DuckDBPyConnection, macro: str, start: date, end: date, scope: str | None) -> dict[str, int]:
+def metric_values(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None,
+                  source: str | None = None) -> dict[str, int]:
+    """Metric id → value for [start, end] within the scope (all metrics, or those of one source)."""
     rows = con.execute(
-        f"select metric_id, value from metrics.{macro}(?::date, ?::date, scope_name := ?)", [start, end, scope],
+        "select v.metric_id, v.value from metrics.metric_values(?::date, ?::date, scope_name := ?) v "
+        "join metrics.catalogue c using (metric_id) where ? is null or c.source = ? order by c.position",
+        [start, end, resolve_scope(con, scope), source, source],
     ).fetchall()
     return {metric_id: int(value) for metric_id, value in rows}
 
 
 def activity_metrics(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> dict[str, int]:
     """Every activity metric id → its value for [start, end] within the scope."""
-    return _group(con, "activity_metrics", start, end, resolve_scope(con, scope))
+    return metric_values(con, start, end, scope, source="activities")
 
 
 def village_items(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> dict[str, dict]:
@@ -51,19 +55,29 @@ def village_items(con: duckdb.DuckDBPyConnection, start: date, end: date, scope:
 
 def all_metrics(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> dict:
     """Every metric id of metrics.md → its value, in the catalogue's order (village_items: a map)."""
-    scope_name = resolve_scope(con, scope)
-    values: dict = {}
-    for macro in GROUPS:
-        values.update(_group(con, macro, start, end, scope_name))
-    values["village_items"] = village_items(con, start, end, scope_name)
-    order = [r[0] for r in con.execute("select metric_id from metrics.catalogue").fetchall()]
-    return {metric_id: values[metric_id] for metric_id in order}
+    values: dict = metric_values(con, start, end, scope)
+    items = village_items(con, start, end, scope)
+    order = [r[0] for r in con.execute("select metric_id from metrics.catalogue order by position").fetchall()]
+    return {metric_id: items if metric_id == "village_items" else values[metric_id] for metric_id in order}
+
+
+def evidence(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None,
+             metric_id: str | None = None) -> pd.DataFrame:
+    """The source rows (path, sheet, row) behind a metric's value, or behind every metric."""
+    known = {r[0] for r in con.execute("select metric_id from metrics.catalogue").fetchall()}
+    if metric_id is not None and metric_id not in known:
+        raise UnknownMetric(f"“{metric_id}” is not a metric id of metrics.md; known: {', '.join(sorted(known))}")
+    return con.execute(
+        "select metric_id, path, sheet, row_number from metrics.evidence(?::date, ?::date, scope_name := ?) "
+        "where ? is null or metric_id = ?",
+        [start, end, resolve_scope(con, scope), metric_id, metric_id],
+    ).df()
 
 
 def metric_table(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> pd.DataFrame:
     """Metric id, Chinese label and value, in the catalogue's order."""
     values = all_metrics(con, start, end, scope)
-    catalogue = con.execute("select metric_id, label, measure from metrics.catalogue").df()
+    catalogue = con.execute("select metric_id, label, measure from metrics.catalogue order by position").df()
     return catalogue.assign(value=catalogue["metric_id"].map(values))
 
 

@@ -90,10 +90,10 @@ def _batches(reads: list[FileRead]) -> list[list[FileRead]]:
 
 
 @flow(name="ingest")
-def ingest(warehouse: str | None = None, inbox: str | None = None) -> IngestResult:
-    """Extract, validate and load every new file of the inbox."""
+def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str | None = None) -> IngestResult:
+    """Extract, validate and load every new file of the inbox (data docs go under `reports`)."""
     logger = get_run_logger()
-    settings = Settings.load(warehouse=warehouse, inbox=inbox)
+    settings = Settings.load(warehouse=warehouse, inbox=inbox, reports_out=reports)
     run_id = str(flow_run.get_id() or "local")
     started = time.perf_counter()
     found = scan(settings)
@@ -180,7 +180,7 @@ def demo(out: str | None = None, warehouse: str | None = None, inbox: str | None
         settings = settings.under(out)
     files = write_demo_inbox(settings.inbox)
     get_run_logger().info("demo inbox: %d files in %s", len(files), settings.inbox)
-    ingested = ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox))
+    ingested = ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox), reports=str(settings.reports_out))
     report = report_monthly(DEMO_MONTH, warehouse=str(settings.warehouse), out=str(settings.reports_out))
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
         problems = open_problems(con)

@@ -27,7 +27,7 @@ def inbox(settings, samples):
 
 
 def run(settings):
-    return ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox))
+    return ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox), reports=str(settings.reports_out))
 
 
 def snapshot(settings) -> dict:

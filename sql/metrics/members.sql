@@ -1,0 +1,12 @@
+-- Table macro: one row per (metric, item it counts) over every source, for [start_on, end_on] and
+-- a scope: the single definition of every metric, from which values and evidence both come.
+create or replace macro metrics.members(start_on, end_on, scope_name := null) as table
+    select * from metrics.activity_members(start_on, end_on, scope_name := scope_name)
+    union all by name
+    select * from metrics.matter_members(start_on, end_on, scope_name := scope_name)
+    union all by name
+    select * from metrics.publicity_members(start_on, end_on, scope_name := scope_name)
+    union all by name
+    select * from metrics.aid_members(start_on, end_on, scope_name := scope_name)
+    union all by name
+    select * from metrics.other_members(start_on, end_on, scope_name := scope_name)
