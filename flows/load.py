@@ -217,3 +217,57 @@ def summary_by_unit(files: pd.DataFrame) -> pd.DataFrame:
         rows_quarantined=("rows_quarantined", "sum"), files_refused=("files_refused", "sum"),
     ).reset_index()
     return out.astype({c: int for c in ("files", "rows_loaded", "rows_quarantined", "files_refused")})
+
+
+def stored_files(con: duckdb.DuckDBPyConnection) -> dict[str, FileRead]:
+    """The live loaded files as FileReads (identity, period, source, sheet columns), without records."""
+    from flows.extract import SheetRead
+    from flows.extract.layout import Period
+
+    files = {}
+    for file_id, path, source, label, start, end in con.execute(
+            "select file_id, path, source, period_label, period_start, period_end from core.files "
+            "where is_live").fetchall():
+        files[file_id] = FileRead(path=Path(path), file_id=file_id, size_bytes=0, modified_at=datetime.now(),
+                                  source=source, period=Period(label, start, end) if label else None)
+    for file_id, sheet, columns in con.execute(
+            "select file_id, sheet, columns from raw.sheets where state = 'read'").fetchall():
+        if file_id in files:
+            files[file_id].sheets.append(SheetRead(sheet, "read", columns=json.loads(columns or "{}")))
+    return files
+
+
+def replace_problems(con: duckdb.DuckDBPyConnection, rules: list[str], file_ids: list[str],
+                     problems: pd.DataFrame, run_id: str) -> None:
+    """Swap the stored problems of some rules in some files for freshly found ones, in one transaction.
+
+    A problem found again keeps the time it was first seen.
+    """
+    now = datetime.now()
+    con.register("scope_rules", pa.table({"rule": rules}))
+    con.register("scope_files", pa.table({"file_id": file_ids}))
+    try:
+        con.execute("begin transaction")
+        seen = con.execute("""
+            select file_id, sheet, row_number, rule, min(first_seen_at) from raw.problems
+            where rule in (select rule from scope_rules) and file_id in (select file_id from scope_files)
+            group by all""").fetchall()
+        first_seen = {(f, s, r, rule): at for f, s, r, rule, at in seen}
+        con.execute("delete from raw.problems where rule in (select rule from scope_rules) "
+                    "and file_id in (select file_id from scope_files)")
+        fresh = problems.assign(run_id=run_id, first_seen_at=[
+            first_seen.get((p.file_id, p.sheet, p.row_number, p.rule), now) for p in problems.itertuples()])
+        _insert(con, "raw.problems", fresh)
+        # the sending unit of each file, as the register now knows it
+        con.execute("""
+            update raw.files set unit_name = aliases.unit_name
+            from core.unit_aliases as aliases
+            where raw.files.submitter = aliases.alias and raw.files.source <> 'unit_register'
+        """)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("scope_rules")
+        con.unregister("scope_files")

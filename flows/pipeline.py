@@ -22,13 +22,14 @@ from flows.extract import FileRead, to_frame
 from flows.extract.pool import extract_many
 from flows.extract.contracts import CONTRACTS
 from flows.load import (
-    InboxScan, file_states, load_batch, record_duplicates, relative, scan_inbox, summary_by_unit, unit_aliases,
+    InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
+    summary_by_unit, unit_aliases,
 )
 from flows.publish import publish_analyst_copy
 from flows.problems import open_problems, write_problems_csv, write_receipts
 from flows.report import Report, build_monthly
 from flows.settings import Settings
-from flows.validate import refusal_problems, validate_records
+from flows.validate import PROBLEM_COLUMNS, read_suite, refusal_problems, validate_records
 from flows.warehouse import open_warehouse
 
 BATCH_FILES = 64  # files extracted, validated and loaded together (bounds memory)
@@ -82,6 +83,30 @@ def load_files(files: list[FileRead], problems: pd.DataFrame, settings: Settings
         load_batch(con, files, problems, settings.inbox, run_id)
 
 
+@task(cache_policy=NONE)
+def revalidate_units(settings: Settings, run_id: str) -> int:
+    """After a new register: check every live row's units again, so the order files arrive in does not matter."""
+    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+        files = stored_files(con)
+        parameters = {"unit_names": sorted(unit_aliases(con))}
+        found, rules = [], []
+        for contract in CONTRACTS:
+            suite = read_suite(settings.expectations_dir, contract.suite)
+            unit_rules = [e["meta"]["rule"] for e in suite["expectations"]
+                          if e["kwargs"].get("value_set") == {"$PARAMETER": "unit_names"}]
+            if not unit_rules:
+                continue
+            rules += unit_rules
+            records = con.execute(f"select r.* from raw.{contract.table} r join core.files f using (file_id) "
+                                  "where f.is_live").arrow().read_all()
+            if records.num_rows:
+                problems = validate_records(to_frame(records), contract, settings.expectations_dir, files, parameters)
+                found.append(problems[problems["rule"].isin(unit_rules)])
+        fresh = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=PROBLEM_COLUMNS)
+        replace_problems(con, sorted(set(rules)), sorted(files), fresh, run_id)
+        return len(fresh)
+
+
 def _batches(reads: list[FileRead]) -> list[list[FileRead]]:
     """The register's files first (every other source resolves units against it), then the rest."""
     register = [r for r in reads if r.source == "unit_register"]
@@ -105,15 +130,20 @@ def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str 
     register_paths = [p for p in found.new if any(hint in p.name for hint in REGISTER_NAME_HINTS)]
     other_paths = [p for p in found.new if p not in register_paths]
     done = rows = 0
+    loaded_sources: list[FileRead] = []
     for group in (register_paths, other_paths):
         for offset in range(0, len(group), BATCH_FILES):
             reads = extract_files(group[offset:offset + BATCH_FILES])
+            loaded_sources += [r for r in reads if r.refusal is None and r.source == "unit_register"]
             for batch in _batches(reads):
                 load_files(batch, validate_batch(batch, settings), settings, run_id)
             done += len(reads)
             rows += sum(r.rows for r in reads)
             elapsed = time.perf_counter() - started
             logger.info("%d/%d files, %d rows, %.0f rows/s", done, len(found.new), rows, rows / max(elapsed, 1e-9))
+
+    if any(r.source == "unit_register" for r in loaded_sources):
+        revalidate_units(settings, run_id)
 
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
         if found.duplicates:
