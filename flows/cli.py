@@ -1,7 +1,7 @@
 """The `taizhang` command: thin commands over the flows and the warehouse.
 
-Pipeline commands (demo, ingest, report) run as Prefect flows; query commands (metrics)
-are plain reads of the warehouse and answer at once.
+Pipeline commands (demo, ingest, report) run as Prefect flows; query commands (metrics,
+problems, dictionary) are plain reads of the warehouse and answer at once.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ EXAMPLES = {
     "metrics": "  taizhang metrics --start 2021-01-01 --end 2021-12-31\n"
                "  taizhang metrics --start 2021-03-01 --end 2021-03-31 --scope 机关党支部 --format table\n"
                "  taizhang metrics --start 2021-01-01 --end 2021-12-31 --explain party_lectures",
+    "dictionary": "  taizhang dictionary\n  taizhang dictionary --out docs/dictionary.md",
     "report": "  taizhang report monthly --month 2021-12",
     "problems": "  taizhang problems\n  taizhang problems --unit 机关党支部 --format json\n"
                 "  taizhang problems --format xlsx --out /tmp/receipts",
@@ -91,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     problems.add_argument("--format", choices=("table", "json", "xlsx"), default="table", help="table (default), json or xlsx")
     problems.add_argument("--out", metavar="DIR", help="where receipts go (default reports/out/receipts/)")
 
+    dictionary = commands.add_parser("dictionary", parents=[common], help="print the data dictionary as Markdown",
+                                     **_parser_kwargs("dictionary", "Print every table, view and macro of the "
+                                                      "warehouse and every column, with its Chinese and English "
+                                                      "comment, as Markdown. Read from the warehouse when it exists, "
+                                                      "else from the models in sql/."))
+    dictionary.add_argument("--out", metavar="FILE", help="write the Markdown to FILE instead of printing it")
+
     report = commands.add_parser("report", parents=[common], help="write a periodic report (.docx)",
                                  **_parser_kwargs("report", "Write a periodic report as an official .docx."))
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
@@ -151,10 +159,34 @@ def _problems(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _dictionary(args: argparse.Namespace, settings: Settings) -> int:
+    """`taizhang dictionary`: the comments of the warehouse, as Markdown."""
+    import duckdb
+
+    from flows.dictionary import markdown
+    from flows.warehouse import build, open_warehouse
+
+    if settings.warehouse.exists():
+        with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
+            text = markdown(con)
+    else:
+        with duckdb.connect() as con:
+            build(con, settings.sql_dir)
+            text = markdown(con)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(args.out)
+    else:
+        print(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings(args)
 
+    if args.command == "dictionary":
+        return _dictionary(args, settings)
     if args.command == "problems":
         return _problems(args, settings)
     if args.command == "metrics":

@@ -4,7 +4,7 @@ Each folder of `sql/` is a schema, each file one model named after the file. A f
 starts with `create` is run as written (raw tables, macros); any other file is a `select`
 and becomes a view. The raw tables that hold each source's records are made from the
 source contracts (`flows/extract/contracts.py`), the one place their columns are named. Models of a layer may use each other: they are created in rounds
-until every one binds.
+until every one binds. Every object and column then gets its comment (`flows/dictionary.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Iterator
 
 import duckdb
 
+from flows.dictionary import apply_comments
 from flows.extract.contracts import CONTRACTS
 
 LAYERS = ("raw", "staging", "core", "marts", "metrics")
@@ -33,10 +34,6 @@ def _statement(model: Path) -> str:
     return f"create or replace view {model.parent.name}.{model.stem} as\n{sql}"
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def build_record_tables(con: duckdb.DuckDBPyConnection) -> None:
     """One raw table per source contract, its columns from the contract alone.
 
@@ -52,9 +49,6 @@ def build_record_tables(con: duckdb.DuckDBPyConnection) -> None:
         for name, kind in columns.items():
             if name not in present:
                 con.execute(f"alter table {table} add column {name} {kind.replace(' not null', '')}")
-        con.execute(f"comment on table {table} is {_quote(contract.label)}")
-        for f in contract.fields:
-            con.execute(f"comment on column {table}.{f.name} is {_quote(f'{f.title} / {f.name} ({f.kind})')}")
 
 
 def build(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
@@ -74,6 +68,7 @@ def build(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
             if len(failed) == len(pending):
                 con.execute(_statement(failed[0]))  # raise the real error
             pending = failed
+    apply_comments(con, sql_dir)
 
 
 @contextmanager

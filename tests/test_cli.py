@@ -29,7 +29,26 @@ def test_every_command_has_help_with_an_example(path, capsys):
 
 def test_the_public_commands_exist():
     names = {" ".join(p) for p, _ in commands(build_parser())}
-    assert {"demo", "ingest", "metrics", "report", "report monthly"} <= names
+    assert {"demo", "ingest", "metrics", "problems", "dictionary", "report", "report monthly"} <= names
+
+
+def test_dictionary_prints_every_model_and_column_as_markdown(tmp_path, capsys):
+    from flows.warehouse import LAYERS, open_warehouse
+    from flows.settings import PROJECT_ROOT
+
+    warehouse = tmp_path / "w.duckdb"
+    assert main(["--warehouse", str(warehouse), "dictionary"]) == 0  # no warehouse yet: from the models
+    before = capsys.readouterr().out
+    with open_warehouse(warehouse, PROJECT_ROOT / "sql") as con:
+        columns = con.execute(f"select count(*) from duckdb_columns() where schema_name in {LAYERS}").fetchone()[0]
+    assert main(["--warehouse", str(warehouse), "dictionary"]) == 0  # from the warehouse itself
+    text = capsys.readouterr().out
+    assert text == before
+    assert text.startswith("# taizhang 数据字典 / data dictionary")
+    assert "### `core.activities` — 视图 / view" in text
+    assert "### `metrics.metric_values` — 表宏 / table macro" in text
+    assert "| `participants` | BIGINT | 参加人数 / number of participants |" in text
+    assert text.count("\n| `") == columns  # one table row per column
 
 
 def test_metrics_on_a_missing_warehouse_says_what_to_do(tmp_path, capsys):

@@ -253,6 +253,9 @@ def test_analysts_read_a_published_copy_with_personal_data_masked_and_never_bloc
     assert analyst.execute("select person_name, phone from core.party_development").fetchall() == [("李*", "138****1234")]
     everything = analyst.execute("select string_agg(t::varchar, ' ') from raw.development_rows t").fetchone()[0]
     assert "13800001234" not in everything and "李明" not in everything
+    comment = analyst.execute("""select comment from duckdb_columns()
+                                 where table_name = 'activities' and column_name = 'participants'""").fetchone()[0]
+    assert comment == "参加人数 / number of participants"  # the dictionary travels with the copy
     before = analyst.execute("select count(*) from core.activities").fetchone()[0]
 
     write_xlsx(settings.inbox / "研究室2022年6月学习台账.xlsx", {"台账": [

@@ -38,9 +38,37 @@ def test_every_model_starts_by_saying_what_a_row_is(model):
     assert first.startswith("-- ") and len(first) > 20
 
 
-def test_every_raw_table_has_a_comment_in_chinese_and_english(con):
-    comments = con.execute("select table_name, comment from duckdb_tables() where schema_name = 'raw'").fetchall()
-    assert comments and all(c and " / " in c for _, c in comments), comments
+def _bilingual(comment) -> bool:
+    """A comment in Chinese, then ' / ', then English."""
+    if not comment or " / " not in comment:
+        return False
+    chinese, english = comment.split(" / ", 1)
+    return any("\u4e00" <= ch <= "\u9fff" for ch in chinese) and any(ch.isascii() and ch.isalpha() for ch in english)
+
+
+def test_every_table_view_and_macro_has_a_comment_in_chinese_and_english(con):
+    objects = con.execute(f"""
+        select schema_name || '.' || table_name, comment from duckdb_tables() where schema_name in {LAYERS}
+        union all select schema_name || '.' || view_name, comment from duckdb_views() where schema_name in {LAYERS}
+        union all select schema_name || '.' || function_name, comment from duckdb_functions()
+                   where schema_name in {LAYERS} and function_type in ('macro', 'table_macro')""").fetchall()
+    assert len(objects) >= 40
+    assert [name for name, comment in objects if not _bilingual(comment)] == []
+
+
+def test_every_column_has_a_comment_in_chinese_and_english(con):
+    columns = con.execute(f"""select table_name || '.' || column_name, comment from duckdb_columns()
+                              where schema_name in {LAYERS}""").fetchall()
+    assert len(columns) >= 300
+    assert [name for name, comment in columns if not _bilingual(comment)] == []
+
+
+def test_a_parsed_field_explains_its_original_text_and_approximation(con):
+    comments = dict(con.execute("""select column_name, comment from duckdb_columns()
+                                   where schema_name = 'raw' and table_name = 'activity_rows'""").fetchall())
+    assert comments["participants"].startswith("参加人数 / participants")
+    assert comments["participants_raw"].startswith("参加人数（原文） / original cell text of participants")
+    assert "约30" in comments["participants_is_approx"]
 
 
 def test_building_twice_keeps_the_data(tmp_path):

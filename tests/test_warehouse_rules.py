@@ -10,7 +10,7 @@ import pytest
 from flows.metrics import all_metrics, evidence, metric_values
 from flows.pipeline import ingest
 from flows.settings import Settings
-from workbooks import write_xlsx
+from workbooks import LEDGER_HEADER, write_xlsx
 
 REGISTER = "组织机构与班子（2022年版）.xlsx"
 SAMPLE_FILES = [REGISTER, "机关党支部2022年6月学习台账.xlsx", "党课登记表-2022-06-30-张建国.docx",
@@ -122,3 +122,42 @@ def test_a_later_export_changes_read_counts_but_not_item_counts(prefect, setting
     as_of_july = metric_values(con, date(2021, 3, 1), date(2021, 7, 31), source="publicity")
     assert (as_of_april["history_articles"], as_of_april["history_reads"]) == (2, 150)
     assert (as_of_july["history_articles"], as_of_july["history_reads"]) == (2, 1300)
+
+
+# (type, title, speaker role, participants, first topic): one ledger, one row per kind of activity
+GIVEN_ACTIVITIES = [
+    ("集体学习", "学习党史（一）", None, 10, None), ("集体学习", "学习党史（二）", None, 12, None),
+    ("专家辅导", "党史专家辅导", None, 20, None), ("中心组学习", "中心组学习（六月）", None, 8, "是"),
+    ("中心组学习", "中心组专题学习", None, 9, "否"), ("专题研讨", "专题研讨会", None, 5, None),
+    ("专题读书班", "党史读书班", None, 30, None), ("党课", "七一党课", "主席", 15, None),
+    ("党课", "支部书记讲党课", "支部书记", 11, None), ("重温入党誓词", "重温入党誓词", None, 14, None),
+    ("基层宣讲", "进社区宣讲", None, 40, None), ("党风廉政专题研究", "廉政专题研究", None, 7, None),
+    ("支委会", "六月支委会", None, 5, None), ("支部大会", "六月支部大会", None, 25, None),
+    ("参观学习", "参观红色教育基地", None, 18, None), ("主题党日", "六月主题党日", None, 16, None),
+]
+
+
+def test_every_activity_metric_from_given_rows(prefect, settings, samples):
+    rows = [[n, date(2022, 6, 1 + n), kind, title, "研究室", "王" if role else None, role, people, None, None, first, None]
+            for n, (kind, title, role, people, first) in enumerate(GIVEN_ACTIVITIES, start=1)]
+    # the same title on another day is another activity
+    rows.append([99, date(2022, 6, 30), "集体学习", "学习党史（一）", "研究室", None, None, 10, None, None, None, None])
+    write_xlsx(settings.inbox / "研究室2022年6月学习台账.xlsx", {"台账": [LEDGER_HEADER, *rows]})
+    write_xlsx(settings.inbox / "研究室2022年7月学习台账.xlsx", {"台账": [
+        LEDGER_HEADER, [1, date(2022, 7, 1), "集体学习", "七月学习", "研究室", None, None, 9, None, None, None, None]]})
+    load(settings, samples, [REGISTER])
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        june = metric_values(con, date(2022, 6, 1), date(2022, 6, 30), source="activities")
+        july = metric_values(con, date(2022, 7, 1), date(2022, 7, 31), source="activities")
+    finally:
+        con.close()
+    assert june == {
+        "study_sessions": 4,  # 集体学习 ×3 and 专家辅导
+        "centre_group_sessions": 2, "first_topic_sessions": 1, "collective_study_sessions": 3, "seminars": 1,
+        "reading_classes": 1, "party_lectures": 2, "leader_party_lectures": 1, "oath_renewals": 1,
+        "grassroots_talks": 1, "integrity_studies": 1, "branch_committee_meetings": 1,
+        "branch_general_meetings": 1, "site_visits": 1, "activities_total": 17,
+        "participants_total": sum(g[3] for g in GIVEN_ACTIVITIES) + 10,  # 主题党日 counts only here
+    }
+    assert july["activities_total"] == 1 and july["participants_total"] == 9 and july["study_sessions"] == 1
