@@ -1,18 +1,8 @@
 -- Table macro: one row per (practical-matters metric, matter counted by it) as of [start_on, end_on]:
--- each unit's latest list sent for a period starting on or before end_on.
+-- each unit's latest list sent for a period starting on or before end_on (core.latest_matters).
 create or replace macro metrics.matter_members(start_on, end_on, scope_name := null) as table
-    with versions as (
-        select list_unit, file_id,
-               row_number() over (partition by list_unit order by period_end desc nulls last, file_id) as recency
-        from (select distinct list_unit, file_id, period_end, period_start from core.matters)
-        where period_start is null or period_start <= end_on
-    ),
-
-    matters as (
-        select matters.*, status = '已完成' and done_on <= end_on as is_done
-        from core.matters as matters
-        join versions using (list_unit, file_id)
-        where versions.recency = 1 and core.in_scope(coalesce(matters.unit_name, matters.list_unit), scope_name)
+    with matters as (
+        select * from core.latest_matters(end_on, scope_name := scope_name)
     ),
 
     flagged as (
