@@ -102,6 +102,17 @@ class Activity:
     mode: str = "线下"
 
 
+# where the site visits (参观学习, written 红色教育 by one branch) went, in order
+SITES = {"红色教育": ["新县大别山鄂豫皖革命根据地", "罗山县何家冲红25军长征出发地", "永城市陈官庄烈士陵园", "宁陵县柳河破击战纪念园"],
+         "参观学习": ["许世友将军故里", "鲁雨亭烈士纪念馆", "石桥镇老坚决红色教育基地"]}
+
+
+def _location(kind: str, n: int) -> str:
+    if kind in SITES:
+        return SITES[kind][n - 1]
+    return "柘城县远襄镇董庄村" if kind == "重温入党誓词" else "机关三楼会议室"
+
+
 def plan_year(rng: random.Random) -> list[Activity]:
     """Every activity of the demo year, spread over the months."""
     activities = []
@@ -115,7 +126,7 @@ def plan_year(rng: random.Random) -> list[Activity]:
                 title=pattern.format(n=n, m=month), speaker=speaker, role=role,
                 participants=rng.randint(6, 60) if unit != "普及部" else rng.randint(45, 260),
                 first_topic=first_topic,
-                location="柘城县远襄镇董庄村" if kind == "重温入党誓词" else "机关三楼会议室",
+                location=_location(kind, n),
             ))
     return sorted(activities, key=lambda a: (a.on, a.unit, a.title))
 

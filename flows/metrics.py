@@ -84,3 +84,8 @@ def metric_table(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: 
 def measures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Metric id → the measure word written after its number (次, 人次, 期 …)."""
     return dict(con.execute("select metric_id, measure from metrics.catalogue").fetchall())
+
+
+def metric_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Metric id → its Chinese label in metrics.md."""
+    return dict(con.execute("select metric_id, label from metrics.catalogue").fetchall())

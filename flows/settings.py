@@ -27,6 +27,7 @@ class Settings:
     sql_dir: Path = PROJECT_ROOT / "sql"
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     templates_dir: Path = PROJECT_ROOT / "reports" / "templates"
+    notes_dir: Path = PROJECT_ROOT / "reports" / "notes"   # analysts' text per report (flows/report/notes.py)
 
     @classmethod
     def load(
@@ -42,6 +43,7 @@ class Settings:
             inbox=Path(inbox or env.get("TAIZHANG_INBOX") or PROJECT_ROOT / "inbox"),
             reports_out=Path(reports_out or env.get("TAIZHANG_REPORTS") or PROJECT_ROOT / "reports" / "out"),
             org_name=env.get("TAIZHANG_ORG_NAME", cls.org_name),
+            notes_dir=Path(env.get("TAIZHANG_NOTES") or cls.notes_dir),
         )
 
     @property
@@ -50,6 +52,9 @@ class Settings:
         return self.reports_out / "data_docs"
 
     def under(self, folder: str | os.PathLike) -> "Settings":
-        """The same settings with inbox, warehouse and reports all inside one folder."""
+        """The same settings with inbox, warehouse and reports all inside one folder.
+
+        Templates and notes stay where they are: they are what analysts write, not output.
+        """
         folder = Path(folder)
         return replace(self, warehouse=folder / "taizhang.duckdb", inbox=folder / "inbox", reports_out=folder / "reports")

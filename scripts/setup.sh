@@ -1,10 +1,28 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine: a virtual environment in .venv with taizhang and its pinned
-# dependencies. Safe to run again: it reinstalls only when pyproject.toml changed.
+# Sets up a fresh machine: Debian's LibreOffice, Chinese fonts and poppler (for PDFs and
+# charts), then a virtual environment in .venv with taizhang and its pinned dependencies.
+# Safe to run again: it installs only what is missing, and reinstalls Python packages only
+# when pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
+DEBIAN_PACKAGES="libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-gkai00mp poppler-utils fontconfig"
+
+has_debian_tools() {
+    command -v soffice >/dev/null && command -v pdftotext >/dev/null && command -v fc-list >/dev/null \
+        && fc-list :lang=zh family | grep -q "Noto Serif CJK SC" && fc-list :lang=zh family | grep -q "AR PL KaitiM GB"
+}
+if ! has_debian_tools; then
+    if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else sudo="none"; fi
+    if [ "$sudo" = none ] || ! command -v apt-get >/dev/null; then
+        echo "setup: install these Debian packages for PDFs and Chinese charts: $DEBIAN_PACKAGES" >&2
+    else
+        echo "setup: installing $DEBIAN_PACKAGES (once)"
+        $sudo apt-get update -qq
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $DEBIAN_PACKAGES >/dev/null
+    fi
+fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 
 if [ ! -x .venv/bin/python ]; then

@@ -73,3 +73,13 @@ def test_rounding_never_goes_up_and_keeps_one_or_two_leading_digits(n):
     if n >= 10:
         size = 10 ** (len(str(n)) - 1)
         assert kept % (size // 2) == 0 and n - kept < size // 2 + (size // 2 if kept % size == 0 else 0)
+
+
+@pytest.mark.parametrize("value, written", [(2, "两台"), (107, "100余台"), (6, "6台"), (1, "1台")])
+def test_two_combines_with_another_style_for_lists_of_mixed_figures(value, written):
+    assert write_number(value, "余两", "台") == written
+
+
+def test_an_unknown_style_is_refused():
+    with pytest.raises(ValueError, match="unknown number style"):
+        write_number(3, "约")

@@ -1,18 +1,25 @@
-"""Reports: metrics → sentences (templates) → an official .docx, with its evidence beside it."""
+"""Reports: metrics → sentences (templates) → an official .docx, with its evidence beside it.
+
+`build_report` writes any of the four types (periods.py) from its template
+(`reports/templates/<type>.md`), the analyst's notes for the period (notes.py), the metric
+values of each of its windows, and the record lists, tables and charts it names.
+"""
 
 from __future__ import annotations
 
-import calendar
-import csv
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from flows.metrics import activity_metrics, measures, resolve_scope
+from flows.metrics import measures, metric_labels, metric_values, resolve_scope
 from flows.report.document import OfficialDocument
-from flows.report.template import Figure, Window, render
+from flows.report.evidence import compare, write_evidence
+from flows.report.notes import read_notes
+from flows.report.periods import ReportPeriod, parse
+from flows.report.records import write_list
+from flows.report.tables import charts, tables
+from flows.report.template import Figure, Sources, Window, render
 from flows.settings import Settings
 
 
@@ -21,54 +28,39 @@ class Report:
     docx: Path
     evidence: Path
     figures: list[Figure]
+    notes: Path                                             # where the analyst's text for it goes
+    missing_notes: list[str] = field(default_factory=list)  # sections left as 【待补充：…】
+    changes: list[str] = field(default_factory=list)        # figures that differ from the last build
+    pdf: Path | None = None
 
 
-def parse_month(month: str) -> tuple[date, date]:
-    """'2021-03' → (2021-03-01, 2021-03-31)."""
-    try:
-        year, number = (int(part) for part in month.split("-"))
-        return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
-    except ValueError as error:
-        raise ValueError(f"month must look like 2021-03, not {month!r}") from error
+def report_stem(org: str, period: ReportPeriod) -> str:
+    """Files are named by unit, type and period: XX市社科联_月报_2021-03."""
+    return f"{org}_{period.type_name}_{period.label}"
 
 
-def _month_tables(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None):
-    def by_type():
-        rows = con.execute(
-            "select activity_type, count_activities, count_participants "
-            "from marts.activities_by_type(?::date, ?::date, scope_name := ?) order by count_activities desc, activity_type",
-            [start, end, scope]).fetchall()
-        return ["活动类型", "次数", "参加人次"], [list(r) for r in rows] or [["（本月无活动记录）", 0, 0]]
-
-    def by_unit():
-        rows = con.execute(
-            "select unit_name, count_activities, count_participants "
-            "from marts.activities_by_unit(?::date, ?::date, scope_name := ?) order by count_activities desc, unit_name",
-            [start, end, scope]).fetchall()
-        return ["单位", "活动次数", "参加人次"], [list(r) for r in rows] or [["（本月无活动记录）", 0, 0]]
-
-    def problems():
-        rows = con.execute(
-            "select unit_name, count(*), count(distinct path) from marts.open_problems "
-            "group by unit_name order by count(*) desc, unit_name").fetchall()
-        return ["单位", "问题条数", "涉及文件"], [list(r) for r in rows] or [["（无）", 0, 0]]
-
-    return {"by_type": by_type, "by_unit": by_unit, "problems": problems}
-
-
-def build_monthly(con: duckdb.DuckDBPyConnection, settings: Settings, month: str, scope: str | None = None) -> Report:
-    """Write the monthly progress report (.docx) and its evidence (.csv) for a month."""
-    start, end = parse_month(month)
+def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, period: ReportPeriod,
+                 scope: str | None = None) -> Report:
+    """Write one report (.docx) and its evidence (.csv) for a period and scope."""
     scope_name = resolve_scope(con, scope)
-    windows = {
-        "m": Window(start, end, activity_metrics(con, start, end, scope_name)),
-        "y": Window(date(start.year, 1, 1), end, activity_metrics(con, date(start.year, 1, 1), end, scope_name)),
-    }
+    values = {name: metric_values(con, w.start, w.end, scope_name) for name, w in period.windows.items()}
     org = scope_name or settings.org_name
-    words = {"org": org, "year": str(start.year), "month": str(start.month), "end": f"{end.month}月{end.day}日"}
-    template = (settings.templates_dir / "monthly.md").read_text(encoding="utf-8")
-    rendered = render(template, windows, words, measures(con), _month_tables(con, start, end, scope_name),
-                      scope_name or "全部")
+    stem = report_stem(org, period)
+    notes_path = settings.notes_dir / f"{stem}.md"
+    main = period.windows[period.main]
+    sources = Sources(
+        windows={name: Window(w.start, w.end, values[name]) for name, w in period.windows.items()},
+        words={"org": org, **period.words()},
+        measures=measures(con),
+        tables=tables(con, period, scope_name, values, metric_labels(con)),
+        charts=charts(con, period, scope_name),
+        notes=read_notes(notes_path),
+        lists=lambda spec: write_list(con, spec, main.start, main.end, scope_name),
+        main=period.main,
+        scope=scope_name or "全部",
+    )
+    template = (settings.templates_dir / f"{period.kind}.md").read_text(encoding="utf-8")
+    rendered = render(template, sources)
 
     document = OfficialDocument()
     for kind, *parts in rendered.blocks:
@@ -78,15 +70,19 @@ def build_monthly(con: duckdb.DuckDBPyConnection, settings: Settings, month: str
             document.heading(parts[0], parts[1])
         elif kind == "paragraph":
             document.paragraph(parts[0])
+        elif kind == "chart":
+            document.chart(*parts)
         else:
-            header, rows, caption = parts
+            (header, rows), caption = parts
             document.table(header, rows, caption)
-    stem = f"{org}_月报_{month}"
     docx = document.save(settings.reports_out / f"{stem}.docx")
     evidence = settings.reports_out / f"{stem}_evidence.csv"
-    with open(evidence, "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["metric_id", "period_start", "period_end", "scope", "value", "written_as"])
-        for f in rendered.figures:
-            writer.writerow([f.metric_id, f.period_start, f.period_end, f.scope, f.value, f.text])
-    return Report(docx, evidence, rendered.figures)
+    changes = compare(evidence, rendered.figures)
+    write_evidence(con, evidence, rendered.figures, scope_name)
+    return Report(docx, evidence, rendered.figures, notes_path, rendered.missing_notes, changes)
+
+
+def build(con: duckdb.DuckDBPyConnection, settings: Settings, kind: str, period: str, end=None,
+          scope: str | None = None) -> Report:
+    """`build_report` from the command line's words: ('monthly', '2021-03'), ('annual', '2021', end) …"""
+    return build_report(con, settings, parse(kind, period, end), scope)

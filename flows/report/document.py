@@ -9,6 +9,8 @@ python-docx sets only Latin font names, so every run also names its East-Asian f
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 from docx import Document
@@ -16,6 +18,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.enum.text import WD_COLOR_INDEX
 from docx.shared import Mm, Pt
 
 TITLE_FONT = "方正小标宋简体"
@@ -27,6 +30,10 @@ TITLE_SIZE = Pt(22)      # 二号
 TABLE_SIZE = Pt(12)      # 小四
 PAGE_NUMBER_SIZE = Pt(14)  # 四号
 LINE_PITCH = Pt(28.95)   # 22 lines in the 225 mm type area
+TYPE_WIDTH = Mm(156)     # 210 mm less the margins
+# a paragraph that opens with its own heading: （一）…。 (level 2) or 1.…。 (level 3)
+RUN_IN = re.compile(r"^(?P<head>(?:（[一二三四五六七八九十]+）|\d+[.．、])[^。！？]{1,40}。)(?P<rest>.*)$")
+PENDING = re.compile(r"(【待补充：[^】]*】)")
 
 
 def set_font(run_or_style, name: str, size: Pt | None = None, bold: bool | None = None) -> None:
@@ -126,18 +133,43 @@ class OfficialDocument:
         set_font(paragraph.add_run(text), font, BODY_SIZE, bold)
 
     def paragraph(self, text: str) -> None:
+        """A body paragraph; one that opens with （一）…。 or 1.…。 sets that part as its heading.
+
+        Text still to be written by an analyst (【待补充：…】) is highlighted.
+        """
         paragraph = self.doc.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         _fixed_spacing(paragraph)
-        set_font(paragraph.add_run(text), BODY_FONT, BODY_SIZE)
+        run_in = RUN_IN.match(text)
+        if run_in:
+            level = 2 if run_in["head"].startswith("（") else 3
+            font, bold = HEADING_FONTS[level]
+            set_font(paragraph.add_run(run_in["head"]), font, BODY_SIZE, bold)
+            text = run_in["rest"]
+        for part in PENDING.split(text):
+            if part:
+                run = paragraph.add_run(part)
+                set_font(run, BODY_FONT, BODY_SIZE)
+                if PENDING.fullmatch(part):
+                    run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
-    def table(self, header: list[str], rows: list[list], caption: str | None = None) -> None:
-        """A bordered table, header row bold, numbers right-aligned; built row by row."""
+    def _caption(self, caption: str | None) -> None:
         if caption:
             paragraph = self.doc.add_paragraph()
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _fixed_spacing(paragraph, indent=False)
             set_font(paragraph.add_run(caption), "黑体", TABLE_SIZE)
+
+    def chart(self, png: bytes, caption: str | None = None) -> None:
+        """A chart, centred across the type area, its caption above it like a table's."""
+        self._caption(caption)
+        paragraph = self.doc.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.add_run().add_picture(io.BytesIO(png), width=TYPE_WIDTH)
+
+    def table(self, header: list[str], rows: list[list], caption: str | None = None) -> None:
+        """A bordered table, header row bold, numbers right-aligned; built row by row."""
+        self._caption(caption)
         table = self.doc.add_table(rows=0, cols=len(header))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER

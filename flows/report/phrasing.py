@@ -7,7 +7,8 @@ One function, `write_number`, for every figure of every report. Styles:
   and add 余 when anything was dropped: 16 → 15余本, 64 120 → 6万余人次.
 - ``逾``: the same rounding, 逾 before the number: 4 012 345 → 逾400万.
 - ``万``: from 10 000 up in 万, one decimal rounded down when not whole: 48 300 → 4.8万.
-- ``两``: 2 before a measure word is 两 (两台); other numbers exact.
+- ``两``: 2 before a measure word is 两 (两台); other numbers exact. It combines with another
+  style for lists of mixed figures: ``余两`` writes 2 → 两台 and 107 → 100余株.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ def _wan(n: int | Decimal, decimals: int = 1) -> str:
 
 def write_number(value: int | float, style: str = "exact", measure: str = "") -> str:
     """A figure as the report writes it, with its measure word: write_number(31, '余', '次') → 30余次."""
-    if style not in STYLES:
-        raise ValueError(f"unknown number style {style!r}; use one of {', '.join(STYLES)}")
+    if style not in STYLES and not (style.endswith("两") and style[:-1] in STYLES):
+        raise ValueError(f"unknown number style {style!r}; use one of {', '.join(STYLES)} (or 余两, 万两 …)")
+    if style.endswith("两") and style != "两":
+        return write_number(value, "两" if value == 2 else style[:-1], measure)
     n = int(value) if float(value).is_integer() else value
     if not isinstance(n, int):  # money with cents: only exact and 万 make sense
         if style == "万" and n >= 10000:

@@ -1,0 +1,139 @@
+"""Notable single events, written from the records themselves (a donation on a date, a visit,
+an exhibition stop): the record lists a template declares with `@list`.
+
+A list names a source below, filters on its columns, and a sentence pattern; the records of
+the report's period and scope that pass the filters are written in date order. Column names
+in filters are checked against the source's columns and values are bound as parameters, so a
+template can never change the SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+
+from flows.report.periods import chinese_date
+from flows.report.phrasing import write_number
+
+_PLACES = "[{'path': path, 'sheet': sheet, 'row_number': row_number}]"
+
+# source → a query of its records in [$start, $end] within $scope: record_on orders them, places
+# are the rows (file, sheet, row) each record comes from
+SOURCES = {
+    "activities": f"""select *, activity_on as record_on,
+                             [{{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number}} for p in lineage] as places
+                      from core.activities
+                      where activity_on between $start and $end and core.in_scope(unit_name, $scope)""",
+    "aid": f"""select *, event_on as record_on, {_PLACES} as places from core.aid_events
+               where event_on between $start and $end and core.in_scope(unit_name, $scope)""",
+    "outreach": f"""select *, visited_on as record_on, {_PLACES} as places from core.outreach_visits
+                    where visited_on between $start and $end and core.in_scope(unit_name, $scope)""",
+    "think_tank": f"""select *, submitted_on as record_on, {_PLACES} as places from core.think_tank_issues
+                      where submitted_on between $start and $end and core.in_scope(unit_name, $scope)""",
+    "matters": f"""select *, coalesce(done_on, due_on) as record_on, {_PLACES} as places
+                   from core.latest_matters($end, scope_name := $scope)""",
+    "reading": f"""select *, handed_out_on as record_on, {_PLACES} as places from core.reading_handouts
+                   where handed_out_on between $start and $end and core.in_scope(unit_name, $scope)""",
+    "village_items": """select *, first_on as record_on
+                        from metrics.village_items($start, $end, scope_name := $scope)""",
+}
+
+LIST = re.compile(r"@list\s+(?P<name>\w+)\s+(?P<source>\w+)(?P<options>(?:\s+(?!=>)\S+)*)\s+=>\s*(?P<pattern>.+)")
+OPTION = re.compile(r"(?P<field>\w+)(?P<op>!=|=|~)(?P<value>\S*)")
+FIELD = re.compile(r"\{(?P<field>\w+)(?::(?P<style>[^}]+))?\}")
+
+
+class TemplateError(ValueError):
+    """A template asks for something that does not exist."""
+
+
+@dataclass(frozen=True)
+class RecordList:
+    name: str
+    source: str
+    filters: tuple[tuple[str, str, str], ...]   # (column, '=' | '~' | '!=', value)
+    pattern: str
+    join: str = ""
+    limit: int | None = None
+
+    @classmethod
+    def parse(cls, line: str) -> "RecordList":
+        """`@list NAME SOURCE [col=value | col~text | col!=value …] [join=、] [limit=N] => pattern`"""
+        match = LIST.fullmatch(line.strip())
+        if not match:
+            raise TemplateError(f"cannot read {line.strip()!r}: write @list NAME SOURCE [filters] => sentence")
+        if match["source"] not in SOURCES:
+            raise TemplateError(f"@list {match['name']}: unknown source {match['source']!r} "
+                                f"(one of {', '.join(SOURCES)})")
+        filters, join, limit = [], "", None
+        for option in match["options"].split():
+            parsed = OPTION.fullmatch(option)
+            if not parsed:
+                raise TemplateError(f"@list {match['name']}: cannot read option {option!r}")
+            if parsed["field"] == "join":
+                join = parsed["value"]
+            elif parsed["field"] == "limit":
+                limit = int(parsed["value"])
+            else:
+                filters.append((parsed["field"], parsed["op"], parsed["value"]))
+        return cls(match["name"], match["source"], tuple(filters), match["pattern"].strip(), join, limit)
+
+
+@dataclass(frozen=True)
+class Written:
+    """A record list as written, with how many records it names and where they come from."""
+
+    text: str
+    count: int
+    places: list[dict]
+
+
+def _value(record: dict, field: str, style: str | None) -> str:
+    if field not in record:
+        raise TemplateError(f"record lists have no field {{{field}}}; fields: date, {', '.join(sorted(record))}")
+    value = record[field]
+    if value is None:
+        return ""
+    if style:
+        try:
+            return write_number(value, style)
+        except ValueError as error:
+            raise TemplateError(f"{{{field}:{style}}}: {error}") from None
+    if isinstance(value, date):
+        return chinese_date(value)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return write_number(value)
+    return str(value)
+
+
+def write_list(con: duckdb.DuckDBPyConnection, spec: RecordList, start: date, end: date, scope: str | None) -> Written:
+    """The sentences of a record list for a period and scope, in date order, repeats written once."""
+    query = SOURCES[spec.source]
+    params = {k: v for k, v in {"start": start, "end": end, "scope": scope}.items() if f"${k}" in query}
+    columns = {d[0] for d in con.execute(f"select * from ({query}) limit 0", params).description}
+    where = []
+    for n, (column, op, value) in enumerate(spec.filters):
+        if column not in columns:
+            raise TemplateError(f"@list {spec.name}: {spec.source} has no column {column!r}")
+        params[f"v{n}"] = value
+        where.append({"=": f'"{column}"::varchar = $v{n}', "!=": f'coalesce("{column}"::varchar, \'\') <> $v{n}',
+                      "~": f'contains("{column}"::varchar, $v{n})'}[op])
+    cursor = con.execute(f"select * from ({query}) where {' and '.join(where) or 'true'} "
+                         "order by record_on nulls last, places[1].path, places[1].row_number", params)
+    names = [d[0] for d in cursor.description]
+    sentences, places, count = [], [], 0
+    for row in cursor.fetchall():
+        record = dict(zip(names, row))
+        record["date"] = record["record_on"]
+        sentence = FIELD.sub(lambda m: _value(record, m["field"], m["style"]), spec.pattern)
+        places.extend(record["places"])
+        count += 1
+        if sentence not in sentences:
+            sentences.append(sentence)
+    if spec.limit is not None:
+        sentences = sentences[:spec.limit]  # the template says 等 when it names only some
+    return Written(spec.join.join(sentences), count, places)
