@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -22,17 +23,40 @@ EXAMPLES = {
                 "  taizhang metrics --start 2021-01-01 --end 2021-12-31 --format table\n"
                 "  taizhang report monthly --month 2021-12",
     "demo": "  taizhang demo\n  taizhang demo --out /tmp/taizhang-demo",
-    "ingest": "  taizhang ingest\n  taizhang --warehouse /data/taizhang.duckdb ingest --inbox /data/inbox",
+    "ingest": "  taizhang ingest\n  taizhang --warehouse /data/taizhang.duckdb ingest --inbox /data/inbox\n"
+              "  taizhang ingest --dask tcp://10.0.0.5:8786 --parallel 8",
     "metrics": "  taizhang metrics --start 2021-01-01 --end 2021-12-31\n"
                "  taizhang metrics --start 2021-03-01 --end 2021-03-31 --scope 机关党支部 --format table\n"
                "  taizhang metrics --start 2021-01-01 --end 2021-12-31 --explain party_lectures",
+    "serve": "  taizhang serve\n  PREFECT_API_URL=http://127.0.0.1:4200/api taizhang serve",
+    "backfill": "  taizhang backfill monthly --from 2021-01 --to 2021-12\n"
+                "  taizhang backfill weekly --from 2021-W01 --to 2021-W52 --out /tmp/weekly",
     "dictionary": "  taizhang dictionary\n  taizhang dictionary --out docs/dictionary.md",
-    "report": "  taizhang report monthly --month 2021-12",
+    "report": "  taizhang report monthly --month 2021-12\n  taizhang report annual --year 2021 --pdf",
     "problems": "  taizhang problems\n  taizhang problems --unit 机关党支部 --format json\n"
                 "  taizhang problems --format xlsx --out /tmp/receipts",
+    "weekly": "  taizhang report weekly --week 2021-W49\n"
+              "  taizhang report weekly --week 2021-W49 --scope 机关第一党支部 --pdf",
     "monthly": "  taizhang report monthly --month 2021-12 --out reports/out\n"
                "  taizhang report monthly --month 2021-12 --scope 市社科联党总支",
+    "annual": "  taizhang report annual --year 2021 --pdf\n"
+              "  taizhang report annual --year 2021 --end 2021-11-30",
+    "duty": "  taizhang report duty --year 2021 --end 2021-12-20\n"
+            "  taizhang report duty --year 2021 --end 2021-12-20 --pdf --out /tmp/reports",
 }
+
+
+REPORT_KINDS = (  # kind, period option, its form, help, description
+    ("weekly", "--week", "YYYY-Www", "the weekly progress report (周报)",
+     "Write the weekly progress report (周报) for an ISO week, Monday to Sunday."),
+    ("monthly", "--month", "YYYY-MM", "the monthly progress report (月报)",
+     "Write the monthly progress report (月报) for one calendar month: tables by type and unit, "
+     "month-on-month change, publicity figures and a chart."),
+    ("annual", "--year", "YYYY", "the annual summary (年度总结)",
+     "Write the annual summary (年度总结) for a year, or up to a cut-off date."),
+    ("duty", "--year", "YYYY", "the duty report (述职报告)",
+     "Write the duty report (述职报告) for a year up to a cut-off date."),
+)
 
 
 def _parser_kwargs(name: str, description: str) -> dict:
@@ -70,9 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", metavar="DIR", help="put the inbox, warehouse and reports in DIR "
                       "(default: the usual inbox/, warehouse/ and reports/out/)")
 
-    commands.add_parser("ingest", parents=[common], help="extract, validate and load every new inbox file",
-                        **_parser_kwargs("ingest", "Extract, validate and load every new file of the inbox. "
-                                         "Files already loaded are skipped; copies are recorded as duplicates."))
+    ingest = commands.add_parser("ingest", parents=[common], help="extract, validate and load every new inbox file",
+                                 **_parser_kwargs("ingest", "Extract, validate and load every new file of the inbox. "
+                                                  "Files already loaded are skipped; copies are recorded as "
+                                                  "duplicates. With --dask, extraction runs on a Dask cluster; "
+                                                  "the warehouse is still written by this process alone."))
+    ingest.add_argument("--dask", metavar="ADDRESS", default=os.environ.get("TAIZHANG_DASK_ADDRESS"),
+                        help="Dask scheduler to extract on, e.g. tcp://10.0.0.5:8786 (env TAIZHANG_DASK_ADDRESS)")
+    ingest.add_argument("--parallel", type=int, default=None, metavar="N",
+                        help="extraction tasks per batch of files (default 1; 4 with --dask)")
 
     metrics = commands.add_parser("metrics", parents=[common], help="print metric values for a period",
                                   **_parser_kwargs("metrics", "Print every metric (ids as in metrics.md) "
@@ -92,6 +122,21 @@ def build_parser() -> argparse.ArgumentParser:
     problems.add_argument("--format", choices=("table", "json", "xlsx"), default="table", help="table (default), json or xlsx")
     problems.add_argument("--out", metavar="DIR", help="where receipts go (default reports/out/receipts/)")
 
+    commands.add_parser("serve", parents=[common], help="run the scheduled deployments from this process",
+                        **_parser_kwargs("serve", "Serve the scheduled deployments (hourly ingest on working days, "
+                                         "weekly, monthly and annual reports; cron in Asia/Shanghai) from this "
+                                         "process until it is stopped. Schedules stay active across restarts."))
+
+    backfill = commands.add_parser("backfill", parents=[common], help="write the reports of a range of periods",
+                                   **_parser_kwargs("backfill", "Write one report per period, in order, each as "
+                                                    "its own Prefect flow run with the period as parameter."))
+    backfill.add_argument("kind", choices=("weekly", "monthly"), help="weekly (YYYY-Www) or monthly (YYYY-MM)")
+    backfill.add_argument("--from", dest="first", required=True, metavar="PERIOD", help="first period")
+    backfill.add_argument("--to", dest="last", required=True, metavar="PERIOD", help="last period (inclusive)")
+    backfill.add_argument("--scope", metavar="UNIT", help="report on one unit and the units under it")
+    backfill.add_argument("--out", metavar="DIR", help="output folder (default reports/out/)")
+    backfill.add_argument("--pdf", action="store_true", help="also write PDFs")
+
     dictionary = commands.add_parser("dictionary", parents=[common], help="print the data dictionary as Markdown",
                                      **_parser_kwargs("dictionary", "Print every table, view and macro of the "
                                                       "warehouse and every column, with its Chinese and English "
@@ -100,14 +145,21 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary.add_argument("--out", metavar="FILE", help="write the Markdown to FILE instead of printing it")
 
     report = commands.add_parser("report", parents=[common], help="write a periodic report (.docx)",
-                                 **_parser_kwargs("report", "Write a periodic report as an official .docx."))
+                                 **_parser_kwargs("report", "Write a periodic report as an official .docx (GB/T 9704), "
+                                                  "its evidence file beside it (every figure with the file, sheet "
+                                                  "and row behind it), and optionally a PDF. Templates: "
+                                                  "reports/templates/; the analyst's text per report: reports/notes/."))
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
-    monthly = kinds.add_parser("monthly", parents=[common], help="the monthly progress report",
-                               **_parser_kwargs("monthly", "Write the monthly progress report (月报) and its "
-                                                "evidence file for one calendar month."))
-    monthly.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to report")
-    monthly.add_argument("--out", metavar="DIR", help="output folder (default reports/out/)")
-    monthly.add_argument("--scope", metavar="UNIT", help="report on one unit and the units under it")
+    for kind, option, metavar, help_text, description in REPORT_KINDS:
+        parser_ = kinds.add_parser(kind, parents=[common], help=help_text,
+                                   **_parser_kwargs(kind, description))
+        parser_.add_argument(option, required=True, metavar=metavar, dest="period", help="the period to report on")
+        if kind in ("annual", "duty"):
+            parser_.add_argument("--end", required=kind == "duty", type=_iso_date, metavar="YYYY-MM-DD",
+                                 help="cut-off date" + (" (default 31 December)" if kind == "annual" else ""))
+        parser_.add_argument("--scope", metavar="UNIT", help="report on one unit and the units under it")
+        parser_.add_argument("--out", metavar="DIR", help="output folder (default reports/out/)")
+        parser_.add_argument("--pdf", action="store_true", help="also write a PDF (LibreOffice headless)")
     return parser
 
 
@@ -219,17 +271,44 @@ def main(argv: list[str] | None = None) -> int:
 
     from flows import pipeline
     from flows.metrics import UnknownScope
-    from flows.warehouse import WarehouseMissing
+    from flows.report.pdf import PdfUnavailable
+    from flows.report.tables import FontMissing
+    from flows.warehouse import WarehouseBusy, WarehouseMissing
 
     try:
         return _run_flow_command(args, settings, pipeline)
-    except (WarehouseMissing, UnknownScope, ValueError) as error:
+    except (WarehouseMissing, WarehouseBusy, UnknownScope, ValueError, PdfUnavailable, FontMissing) as error:
         print(error, file=sys.stderr)
         return 2
 
 
+def print_report(report) -> None:
+    """Where the report went, what an analyst still has to write, and what changed since the last build."""
+    print(f"report:   {report.docx}")
+    print(f"evidence: {report.evidence}")
+    if report.pdf:
+        print(f"pdf:      {report.pdf}")
+    if report.missing_notes:
+        print(f"待补充 / to write: {'、'.join(report.missing_notes)} — in {report.notes} (## 标题 per section)")
+    for change in report.changes:
+        print(f"数据有变化 / changed since the last build: {change}")
+
+
 def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) -> int:
-    if args.command == "demo":
+    from flows.ops import ensure_warehouse_limit, serve_all
+    from flows.report.periods import between
+
+    if args.command == "backfill":
+        between(args.kind, args.first, args.last)  # bad periods are refused before any flow run starts
+    if args.command == "serve":
+        serve_all()  # on the server it serves from
+        return 0
+    ensure_warehouse_limit()
+    if args.command == "backfill":
+        for report in pipeline.backfill(args.kind, args.first, args.last, scope=args.scope,
+                                        warehouse=str(settings.warehouse), out=args.out, pdf=args.pdf):
+            print_report(report)
+    elif args.command == "demo":
         result = pipeline.demo(out=args.out, warehouse=getattr(args, "warehouse", None), inbox=getattr(args, "inbox", None))
         print_ingest(result.ingest.files)
         print(f"demo inbox: {result.inbox}")
@@ -240,14 +319,27 @@ def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) ->
         print(f"problems:   {result.problems} ({result.problem_count} open)")
         print(f"receipts:   {result.receipts[0].parent if result.receipts else '(none)'} (错误回执, one per unit)")
     elif args.command == "ingest":
-        result = pipeline.ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox))
+        flow = pipeline.ingest
+        if args.dask:
+            from prefect_dask import DaskTaskRunner
+
+            flow = flow.with_options(task_runner=DaskTaskRunner(address=args.dask))
+        parallel = args.parallel or (4 if args.dask else 1)
+        result = flow(warehouse=str(settings.warehouse), inbox=str(settings.inbox), parallel=parallel)
         print_ingest(result.files)
         print(f"warehouse: {settings.warehouse}")
         print(f"analysts:  {result.analyst_copy} (read-only copy, personal data masked)")
+        print(f"problems:  {result.problems_csv} ({result.open_problems} open)")
+        if result.receipts:
+            print(f"receipts:  {result.receipts[0].parent} (错误回执, one per unit)")
     elif args.command == "report":
-        report = pipeline.report_monthly(args.month, warehouse=str(settings.warehouse), out=args.out, scope=args.scope)
-        print(f"report:   {report.docx}")
-        print(f"evidence: {report.evidence}")
+        from flows.report.periods import parse
+
+        end = getattr(args, "end", None)
+        parse(args.kind, args.period, end)  # a bad period is refused before any flow run starts
+        report = pipeline.report(args.kind, args.period, end=end.isoformat() if end else None, scope=args.scope,
+                                 warehouse=str(settings.warehouse), out=args.out, pdf=args.pdf)
+        print_report(report)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The Prefect flows: ingest, the monthly report, and the demo that runs both.
+"""The Prefect flows: ingest, the reports, and the demo that runs both.
 
 Each flow reads like a table of contents; the steps are coarse tasks (a batch of files, a
 stage), because each task costs Prefect bookkeeping. Without `PREFECT_API_URL` the flows
@@ -11,10 +11,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
@@ -27,7 +28,11 @@ from flows.load import (
 )
 from flows.publish import publish_analyst_copy
 from flows.problems import open_problems, write_problems_csv, write_receipts
-from flows.report import Report, build_monthly
+from flows.report import Report, build
+from flows.report.pdf import to_pdf
+from flows.report.periods import between, previous
+from flows.alerts import notify_failure
+from flows.ops import TIMEZONE, warehouse_writer
 from flows.settings import Settings
 from flows.validate import PROBLEM_COLUMNS, read_suite, refusal_problems, validate_records
 from flows.warehouse import open_warehouse
@@ -45,9 +50,26 @@ class IngestResult:
     new_files: int = 0
     seconds: float = 0.0
     analyst_copy: Path | None = None
+    problems_csv: Path | None = None                        # every open problem
+    receipts: list[Path] = field(default_factory=list)      # one error receipt (错误回执) per unit
+    open_problems: int = 0
 
 
-@task(cache_policy=NONE)
+def _retry_on_io(task, task_run, state) -> bool:
+    """Retry a task only when file or database I/O failed (not on a bug, not on a busy warehouse)."""
+    try:
+        state.result()
+    except (OSError, duckdb.IOException):
+        return True
+    except Exception:  # noqa: BLE001 - anything else is not worth a retry
+        return False
+    return False
+
+
+IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
+
+
+@task(cache_policy=NONE, **IO_RETRIES)
 def scan(settings: Settings) -> InboxScan:
     """Compare the inbox with the warehouse: new files, copies, unchanged files."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
@@ -76,14 +98,14 @@ def validate_batch(files: list[FileRead], settings: Settings) -> pd.DataFrame:
     return pd.concat([p for p in problems if not p.empty] or [problems[0]], ignore_index=True)
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, **IO_RETRIES)
 def load_files(files: list[FileRead], problems: pd.DataFrame, settings: Settings, run_id: str) -> None:
     """Write the batch into the warehouse in one transaction."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
         load_batch(con, files, problems, settings.inbox, run_id)
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, **IO_RETRIES)
 def revalidate_units(settings: Settings, run_id: str) -> int:
     """After a new register: check every live row's units again, so the order files arrive in does not matter."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
@@ -114,11 +136,32 @@ def _batches(reads: list[FileRead]) -> list[list[FileRead]]:
     return [b for b in (register, rest) if b]
 
 
-@flow(name="ingest")
-def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str | None = None) -> IngestResult:
-    """Extract, validate and load every new file of the inbox (data docs go under `reports`)."""
+@flow(name="ingest", on_failure=[notify_failure], on_crashed=[notify_failure])
+def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str | None = None,
+           parallel: int = 1) -> IngestResult:
+    """Extract, validate and load every new file of the inbox (data docs go under `reports`).
+
+    The whole run holds the warehouse's one writer slot: concurrent ingests queue, never interleave.
+    Extraction is split into `parallel` tasks per batch, so a Dask task runner
+    (`ingest.with_options(task_runner=DaskTaskRunner(…))`) spreads files over its workers;
+    validation and loading stay in the flow, one writer.
+    """
+    with warehouse_writer():
+        return _ingest(Settings.load(warehouse=warehouse, inbox=inbox, reports_out=reports), max(1, parallel))
+
+
+def _extract(paths: list[Path], parallel: int) -> list[FileRead]:
+    """Extract a batch as `parallel` tasks on the flow's task runner, results in the order given."""
+    if parallel == 1:
+        return extract_files(paths)
+    chunks = [paths[i::parallel] for i in range(parallel) if paths[i::parallel]]
+    futures = [extract_files.submit(chunk) for chunk in chunks]
+    by_path = {read.path: read for future in futures for read in future.result()}
+    return [by_path[path] for path in paths]
+
+
+def _ingest(settings: Settings, parallel: int) -> IngestResult:
     logger = get_run_logger()
-    settings = Settings.load(warehouse=warehouse, inbox=inbox, reports_out=reports)
     run_id = str(flow_run.get_id() or "local")
     started = time.perf_counter()
     found = scan(settings)
@@ -133,7 +176,7 @@ def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str 
     loaded_sources: list[FileRead] = []
     for group in (register_paths, other_paths):
         for offset in range(0, len(group), BATCH_FILES):
-            reads = extract_files(group[offset:offset + BATCH_FILES])
+            reads = _extract(group[offset:offset + BATCH_FILES], parallel)
             loaded_sources += [r for r in reads if r.refusal is None and r.source == "unit_register"]
             for batch in _batches(reads):
                 load_files(batch, validate_batch(batch, settings), settings, run_id)
@@ -151,11 +194,33 @@ def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str 
         touched = found.new + [p for p, _ in found.duplicates]
         states = file_states(con, [relative(p, settings.inbox) for p in touched])
     analyst = publish(settings)
+    problems_csv, receipts, open_count = write_problem_files(settings)
     publish_summary(states)
-    return IngestResult(run_id, states, len(found.new), time.perf_counter() - started, analyst)
+    publish_links(settings, problems_csv, receipts)
+    return IngestResult(run_id, states, len(found.new), time.perf_counter() - started, analyst,
+                        problems_csv, receipts, open_count)
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, **IO_RETRIES)
+def write_problem_files(settings: Settings) -> tuple[Path, list[Path], int]:
+    """Every open problem (problems.csv) and one error receipt per unit, to send back."""
+    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+        problems = open_problems(con)
+    path = write_problems_csv(problems, settings.reports_out / "problems.csv")
+    return path, write_receipts(problems, settings.inbox, settings.reports_out / "receipts"), len(problems)
+
+
+def publish_links(settings: Settings, problems_csv: Path, receipts: list[Path]) -> None:
+    """Links to what this run wrote for people: data docs, the problem list, the error receipts."""
+    links = [f"- 数据校验报告 / data docs: [{settings.data_docs / 'index.html'}]"
+             f"({(settings.data_docs / 'index.html').resolve().as_uri()})",
+             f"- 未解决的数据问题 / open problems: [{problems_csv.name}]({problems_csv.resolve().as_uri()})"]
+    links += [f"- 错误回执 / error receipt: [{p.name}]({p.resolve().as_uri()})" for p in receipts]
+    create_markdown_artifact(key="ingest-links", markdown="\n".join(links),
+                             description="本次导入的数据校验报告、问题清单与错误回执")
+
+
+@task(cache_policy=NONE, **IO_RETRIES)
 def publish(settings: Settings) -> Path:
     """Publish the read-only analyst copy, personal data masked."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
@@ -175,15 +240,61 @@ def publish_summary(files: pd.DataFrame) -> None:
     )
 
 
-@flow(name="report-monthly")
-def report_monthly(month: str, warehouse: str | None = None, out: str | None = None,
-                   scope: str | None = None) -> Report:
-    """Write the monthly progress report for a month (YYYY-MM)."""
+def _report_run_name() -> str:
+    parameters = flow_run.get_parameters()
+    return f"report-{parameters['kind']}-{parameters.get('period') or 'previous'}"
+
+
+@flow(name="report", flow_run_name=_report_run_name, on_failure=[notify_failure], on_crashed=[notify_failure])
+def report(kind: str, period: str | None = None, end: str | None = None, scope: str | None = None,
+           warehouse: str | None = None, out: str | None = None, pdf: bool = False) -> Report:
+    """Write a report: kind weekly (period 2021-W05), monthly (2021-03), annual or duty (2021, optional end date).
+
+    Without a period (a scheduled run), the last complete period before the run's scheduled time
+    in Asia/Shanghai.
+    """
+    from datetime import date
+
     settings = Settings.load(warehouse=warehouse, reports_out=out)
+    logger = get_run_logger()
+    if period is None:
+        period = previous(kind, scheduled_day())
+        logger.info("reporting on the last complete period: %s", period)
     with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
-        report = build_monthly(con, settings, month, scope)
-    get_run_logger().info("wrote %s", report.docx)
-    return report
+        result = build(con, settings, kind, period, date.fromisoformat(end) if end else None, scope)
+    if pdf:
+        result.pdf = to_pdf(result.docx)
+    logger.info("wrote %s", result.docx)
+    for change in result.changes:
+        logger.warning("data for this period changed since the last build: %s", change)
+    if result.missing_notes:
+        logger.warning("left 【待补充】 for %s: write them in %s", "、".join(result.missing_notes), result.notes)
+    links = [f"- [{path.name}]({path.resolve().as_uri()})" for path in (result.docx, result.evidence, result.pdf) if path]
+    create_markdown_artifact(key=f"report-{kind}", markdown="\n".join(links),
+                             description=f"{result.docx.stem}：报告与证据文件")
+    return result
+
+
+@flow(name="backfill", flow_run_name="backfill-{kind}-{first}-{last}", on_failure=[notify_failure])
+def backfill(kind: str, first: str, last: str, scope: str | None = None, warehouse: str | None = None,
+             out: str | None = None, pdf: bool = False) -> list[Report]:
+    """One report flow run per period from `first` to `last`, in order, each with its period as parameter."""
+    periods = between(kind, first, last)
+    get_run_logger().info("backfilling %d %s reports: %s … %s", len(periods), kind, periods[0], periods[-1])
+    return [report(kind, period, scope=scope, warehouse=warehouse, out=out, pdf=pdf) for period in periods]
+
+
+def scheduled_day():
+    """The date (Asia/Shanghai) this flow run was scheduled for; today outside a scheduled run."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(str(flow_run.get_scheduled_start_time())).astimezone(ZoneInfo(TIMEZONE)).date()
+
+
+def report_monthly(month: str, warehouse: str | None = None, out: str | None = None, scope: str | None = None) -> Report:
+    """The monthly report of a month (YYYY-MM): `report('monthly', month, …)`."""
+    return report("monthly", month, warehouse=warehouse, out=out, scope=scope)
 
 
 @dataclass
@@ -212,8 +323,5 @@ def demo(out: str | None = None, warehouse: str | None = None, inbox: str | None
     get_run_logger().info("demo inbox: %d files in %s", len(files), settings.inbox)
     ingested = ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox), reports=str(settings.reports_out))
     report = report_monthly(DEMO_MONTH, warehouse=str(settings.warehouse), out=str(settings.reports_out))
-    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
-        problems = open_problems(con)
-    path = write_problems_csv(problems, settings.reports_out / "problems.csv")
-    receipts = write_receipts(problems, settings.inbox, settings.reports_out / "receipts")
-    return DemoResult(settings.inbox, settings.warehouse, report, path, receipts, len(problems), ingested)
+    return DemoResult(settings.inbox, settings.warehouse, report, ingested.problems_csv, ingested.receipts,
+                      ingested.open_problems, ingested)

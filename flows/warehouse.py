@@ -10,6 +10,7 @@ until every one binds. Every object and column then gets its comment (`flows/dic
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -24,6 +25,30 @@ LAYERS = ("raw", "staging", "core", "marts", "metrics")
 
 class WarehouseMissing(Exception):
     """The warehouse file does not exist yet."""
+
+
+class WarehouseBusy(Exception):
+    """Another process held the warehouse file for longer than we were willing to wait."""
+
+
+LOCK_WAIT_SECONDS = 120.0  # how long to wait for another process's lock on the file
+
+
+def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting (bounded) while another process holds the file's lock."""
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"warehouse {path} is busy: another process has held it for {wait:.0f} s "
+                                    "(an ingest or report still running?); try again when it has finished") from error
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
 
 def _statement(model: Path) -> str:
@@ -72,12 +97,17 @@ def build(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
 
 
 @contextmanager
-def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse file; a writer also brings the models up to date."""
+def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False,
+                   wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse file; a writer also brings the models up to date.
+
+    DuckDB locks the file for one writing process (and readers in other processes fail while
+    it is held): we wait for the lock up to `wait` seconds, then raise WarehouseBusy.
+    """
     if read_only and not path.exists():
         raise WarehouseMissing(f"warehouse {path} does not exist yet: run `taizhang ingest` (or `taizhang demo`) first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _connect(path, read_only, wait)
     try:
         if not read_only:
             build(con, sql_dir)

@@ -1,0 +1,134 @@
+"""Operations on Prefect's own mechanisms: the warehouse's writer limit and the schedules.
+
+- One global concurrency limit, `taizhang-warehouse` (1 slot), serialises every run that
+  writes the warehouse. It is taken with `strict=True`: a missing limit is an error, not a
+  silent skip. `ensure_warehouse_limit` creates it (the command line and `taizhang serve` call
+  it; with `prefect deploy`, run `prefect gcl create taizhang-warehouse --limit 1` once).
+- SCHEDULES: the deployments and their cron schedules in Asia/Shanghai. `taizhang serve`
+  serves them from one process (starting a local Prefect server when PREFECT_API_URL is not
+  set: the scheduler needs one); `prefect.yaml` declares the same for a work pool (a test
+  keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+WAREHOUSE_LIMIT = "taizhang-warehouse"
+TIMEZONE = "Asia/Shanghai"
+WRITER_WAIT_SECONDS = 600  # a writer waits this long for the one before it, then fails
+
+
+@dataclass(frozen=True)
+class Schedule:
+    deployment: str          # deployment name (the flow is named by `flow`)
+    flow: str                # 'ingest' | 'report'
+    cron: str                # in TIMEZONE
+    parameters: dict = field(default_factory=dict)
+    description: str = ""
+
+
+SCHEDULES = (
+    Schedule("hourly-ingest", "ingest", "0 8-18 * * 1-5", {}, "每个工作日8—18时整点导入收件箱的新文件"),
+    Schedule("weekly-report", "report", "30 8 * * 1", {"kind": "weekly"}, "每周一8:30生成上周周报"),
+    Schedule("monthly-report", "report", "0 9 1 * *", {"kind": "monthly"}, "每月1日9:00生成上月月报"),
+    Schedule("annual-summary", "report", "0 9 5 1 *", {"kind": "annual"}, "每年1月5日9:00生成上年度总结"),
+)
+
+
+def ensure_warehouse_limit() -> None:
+    """Create the writer limit (1 slot) on the Prefect API in use, unless it exists."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(WAREHOUSE_LIMIT)
+        except ObjectNotFound:
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=WAREHOUSE_LIMIT, limit=1))
+
+
+@contextmanager
+def warehouse_writer(wait: float = WRITER_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the warehouse's one writer slot (strict: the limit must exist)."""
+    from prefect.concurrency.sync import concurrency
+
+    with concurrency(WAREHOUSE_LIMIT, occupy=1, strict=True, timeout_seconds=wait):
+        yield
+
+
+def deployments() -> list:
+    """The scheduled deployments, for `serve`."""
+    from prefect.schedules import Cron
+
+    from flows import pipeline
+
+    flows = {"ingest": pipeline.ingest, "report": pipeline.report}
+    return [flows[s.flow].to_deployment(s.deployment, schedule=Cron(s.cron, timezone=TIMEZONE),
+                                        parameters=s.parameters, description=s.description, tags=["taizhang"])
+            for s in SCHEDULES]
+
+
+@contextmanager
+def prefect_server(port: int = 4200, startup_seconds: int = 90) -> Iterator[str]:
+    """The API URL of a Prefect server: PREFECT_API_URL if set, else one started here on `port`.
+
+    Schedules need a real server (the temporary one of a single run has no scheduler); the
+    server started here keeps its database in PREFECT_HOME, so deployments and schedules
+    outlive this process, and stops with it.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    configured = PREFECT_API_URL.value()
+    if configured:
+        yield configured
+        return
+    url = f"http://127.0.0.1:{port}/api"
+    if _healthy(url):
+        yield url
+        return
+    server = subprocess.Popen([str(Path(sys.executable).with_name("prefect")), "server", "start",
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + startup_seconds
+        while not _healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"could not start a Prefect server on port {port}; start one with "
+                                   "`prefect server start` and set PREFECT_API_URL")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def serve_all() -> None:
+    """Serve every scheduled deployment from this process until it is stopped.
+
+    Schedules stay active when the process stops (pause_on_shutdown=False): a restart picks
+    up where the last one left off.
+    """
+    from prefect import serve
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with prefect_server() as url, temporary_settings(updates={PREFECT_API_URL: url}):
+        print(f"Prefect API: {url} (UI: {url.removesuffix('/api')})", flush=True)
+        ensure_warehouse_limit()
+        serve(*deployments(), pause_on_shutdown=False)
