@@ -4,6 +4,10 @@
   writes the warehouse. It is taken with `strict=True`: a missing limit is an error, not a
   silent skip. `ensure_warehouse_limit` creates it (the command line and `taizhang serve` call
   it; with `prefect deploy`, run `prefect gcl create taizhang-warehouse --limit 1` once).
+  A writer first takes an OS lock on `<warehouse>.lock` (released by the kernel when its
+  process dies). Holding it, no other writer of this file is alive, so a slot still taken
+  belongs to a killed run: Prefect would free it only when its lease expires, and a
+  temporary (serverless) API never does. The writer frees it, then takes the slot.
 - SCHEDULES: the deployments and their cron schedules in Asia/Shanghai. `taizhang serve`
   serves them from one process (starting a local Prefect server when PREFECT_API_URL is not
   set: the scheduler needs one); `prefect.yaml` declares the same for a work pool (a test
@@ -12,6 +16,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import sys
 import time
@@ -57,12 +62,52 @@ def ensure_warehouse_limit() -> None:
 
 
 @contextmanager
-def warehouse_writer(wait: float = WRITER_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the warehouse's one writer slot (strict: the limit must exist)."""
+def warehouse_writer(warehouse: Path, wait: float = WRITER_WAIT_SECONDS) -> Iterator[None]:
+    """Be the warehouse's one writer: its file lock, then the Prefect slot (strict: the limit must exist)."""
     from prefect.concurrency.sync import concurrency
 
-    with concurrency(WAREHOUSE_LIMIT, occupy=1, strict=True, timeout_seconds=wait):
-        yield
+    with file_lock(warehouse.with_name(warehouse.name + ".lock"), wait):
+        _free_stale_slots()
+        with concurrency(WAREHOUSE_LIMIT, occupy=1, strict=True, timeout_seconds=wait, lease_duration=60):
+            yield
+
+
+@contextmanager
+def file_lock(path: Path, wait: float) -> Iterator[None]:
+    """An exclusive lock on `path` held by this process, waiting at most `wait` seconds for it."""
+    from flows.warehouse import WarehouseBusy
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise WarehouseBusy(f"another run has been writing {path.with_suffix('')} for over "
+                                        f"{wait:.0f} s; try again when it has finished") from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _free_stale_slots() -> None:
+    """Free writer slots left taken by killed runs (call only while holding the file lock)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            limit = client.read_global_concurrency_limit_by_name(WAREHOUSE_LIMIT)
+        except ObjectNotFound:
+            return  # strict acquisition will say so
+        if limit.active_slots:
+            client.update_global_concurrency_limit(WAREHOUSE_LIMIT, GlobalConcurrencyLimitUpdate(active_slots=0))
 
 
 def deployments() -> list:

@@ -146,8 +146,9 @@ def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str 
     (`ingest.with_options(task_runner=DaskTaskRunner(…))`) spreads files over its workers;
     validation and loading stay in the flow, one writer.
     """
-    with warehouse_writer():
-        return _ingest(Settings.load(warehouse=warehouse, inbox=inbox, reports_out=reports), max(1, parallel))
+    settings = Settings.load(warehouse=warehouse, inbox=inbox, reports_out=reports)
+    with warehouse_writer(settings.warehouse):
+        return _ingest(settings, max(1, parallel))
 
 
 def _extract(paths: list[Path], parallel: int) -> list[FileRead]:

@@ -23,6 +23,31 @@ MASKS = {
 }
 
 
+# numbers that identify a person, wherever people wrote them (备注, free text, problem values):
+# (pattern, replacement) in order — ID numbers before the mobile numbers they may contain
+NUMBER_MASKS = (
+    (r"\b(\d{6})\d{8}(\d{3}[0-9Xx])\b", r"\1********\2"),           # 身份证号
+    (r"\b(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})\b", r"\1****\2"),            # mobile
+    (r"\b(0\d{2,3})-\d{7,8}\b", r"\1-********"),                       # landline with area code
+)
+
+
+def scrub_numbers(con: duckdb.DuckDBPyConnection, database: str) -> None:
+    """Mask ID and phone numbers in every text column of every table of `database`."""
+    any_number = "|".join(f"({pattern})" for pattern, _ in NUMBER_MASKS)
+    columns = con.execute("select schema_name, table_name, column_name from duckdb_columns() "
+                          "where database_name = ? and data_type = 'VARCHAR'", [database]).fetchall()
+    for schema, table, column in columns:
+        if con.execute(f"select table_type from information_schema.tables where table_catalog = ? "
+                       f"and table_schema = ? and table_name = ?", [database, schema, table]).fetchone()[0] != "BASE TABLE":
+            continue
+        expression = f'"{column}"'
+        for pattern, replacement in NUMBER_MASKS:
+            expression = f"regexp_replace({expression}, '{pattern}', '{replacement}', 'g')"
+        con.execute(f'update {database}."{schema}"."{table}" set "{column}" = {expression} '
+                    f"where regexp_matches(\"{column}\", '{any_number}')")
+
+
 def analyst_path(warehouse: Path) -> Path:
     """Where the analyst copy of a warehouse is published: beside it, `…_analyst.duckdb`."""
     return warehouse.with_name(f"{warehouse.stem}_analyst{warehouse.suffix}")
@@ -45,6 +70,7 @@ def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Pat
             update analyst_copy.raw.problems set value = '***'
             where file_id in (select file_id from analyst_copy.raw.files where source = 'party_development')
         """)
+        scrub_numbers(con, "analyst_copy")
     finally:
         con.execute("detach analyst_copy")
     os.replace(staging, target)

@@ -88,7 +88,7 @@ def test_a_backfill_runs_one_report_flow_per_period_in_order(prefect, settings, 
     assert all(c.state.is_completed() for c in children)
 
 
-def test_the_writer_limit_is_strict(prefect):
+def test_the_writer_limit_is_strict(prefect, tmp_path):
     from prefect.client.orchestration import get_client
 
     from flows.ops import ensure_warehouse_limit, warehouse_writer
@@ -97,7 +97,7 @@ def test_the_writer_limit_is_strict(prefect):
         client.delete_global_concurrency_limit_by_name(WAREHOUSE_LIMIT)
         try:
             with pytest.raises(Exception, match=WAREHOUSE_LIMIT):
-                with warehouse_writer(wait=5):
+                with warehouse_writer(tmp_path / "w.duckdb", wait=5):
                     pass
         finally:
             ensure_warehouse_limit()
