@@ -116,6 +116,7 @@ def _file_rows(files: list[FileRead], inbox: Path, aliases: dict[str, str], run_
             "rows_read": f.rows,
             "state": "refused" if f.refusal else "loaded",
             "reason": f.refusal,
+            "refusal_kind": f.refusal_kind,
             "run_id": run_id,
             "ingested_at": now,
         }

@@ -26,7 +26,7 @@ from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
     summary_by_unit, unit_aliases,
 )
-from flows.publish import publish_analyst_copy
+from flows.publish import analyst_path, publish_analyst_copy
 from flows.problems import open_problems, write_problems_csv, write_receipts
 from flows.report import Report, build
 from flows.report.pdf import to_pdf
@@ -194,8 +194,12 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
             record_duplicates(con, found.duplicates, settings.inbox, run_id)
         touched = found.new + [p for p, _ in found.duplicates]
         states = file_states(con, [relative(p, settings.inbox) for p in touched])
-    analyst = publish(settings)
-    problems_csv, receipts, open_count = write_problem_files(settings)
+    changed = bool(found.new or found.duplicates)
+    analyst = analyst_path(settings.warehouse)
+    if changed or not analyst.exists():  # nothing new: the published copy is still current
+        analyst = publish(settings)
+    touched_paths = set(states["path"]) if changed else set()
+    problems_csv, receipts, open_count = write_problem_files(settings, touched_paths, set(states["unit"].dropna()))
     publish_summary(states)
     publish_links(settings, problems_csv, receipts)
     return IngestResult(run_id, states, len(found.new), time.perf_counter() - started, analyst,
@@ -203,12 +207,16 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
-def write_problem_files(settings: Settings) -> tuple[Path, list[Path], int]:
-    """Every open problem (problems.csv) and one error receipt per unit, to send back."""
+def write_problem_files(settings: Settings, paths: set[str], units: set[str]) -> tuple[Path, list[Path], int]:
+    """Every open problem (problems.csv) and one error receipt per unit, to send back: receipts
+    of the units this run's files (`paths`, sent by `units`) concern are rewritten, the others
+    kept, and those of units with no open problem left removed."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
         problems = open_problems(con)
     path = write_problems_csv(problems, settings.reports_out / "problems.csv")
-    return path, write_receipts(problems, settings.inbox, settings.reports_out / "receipts"), len(problems)
+    units = (units | set(problems.loc[problems["path"].isin(paths), "unit_name"])) if paths else set()
+    receipts = write_receipts(problems, settings.inbox, settings.reports_out / "receipts", units)
+    return path, receipts, len(problems)
 
 
 def publish_links(settings: Settings, problems_csv: Path, receipts: list[Path]) -> None:

@@ -97,7 +97,21 @@ def write_receipt(problems: pd.DataFrame, inbox: Path, path: Path) -> Path:
     return path
 
 
-def write_receipts(problems: pd.DataFrame, inbox: Path, out: Path) -> list[Path]:
-    """One receipt per unit with open problems."""
-    return [write_receipt(found, inbox, out / f"错误回执_{unit}.xlsx")
-            for unit, found in problems.groupby("unit_name", sort=True)]
+def receipt_path(out: Path, unit: str) -> Path:
+    return out / f"错误回执_{unit}.xlsx"
+
+
+def write_receipts(problems: pd.DataFrame, inbox: Path, out: Path, units: set[str] | None = None) -> list[Path]:
+    """One receipt per unit with open problems: rewritten for `units` (default: all), kept for the
+    others, removed for units with none left. Returns every current receipt."""
+    current = {unit: found for unit, found in problems.groupby("unit_name", sort=True)}
+    for stale in out.glob("错误回执_*.xlsx") if out.exists() else []:
+        if stale.stem.removeprefix("错误回执_") not in current:
+            stale.unlink()
+    paths = []
+    for unit, found in current.items():
+        path = receipt_path(out, unit)
+        if units is None or unit in units or not path.exists():
+            write_receipt(found, inbox, path)
+        paths.append(path)
+    return paths

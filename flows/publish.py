@@ -1,15 +1,17 @@
 """The analyst copy: a read-only snapshot of the warehouse, published after every load.
 
 A DuckDB writer holds its file exclusively, and a reader in another process would block
-the writer. Analysts therefore never open the live file: each ingest copies the whole
-warehouse (tables, views, macros) into a new file, masks personal data there, and moves it
-over the published copy in one rename. A reader still open on the old copy keeps reading
+the writer. Analysts therefore never open the live file: each ingest that changed something
+copies the warehouse file (tables, views, macros, comments), masks personal data in that
+scratch copy, writes the published file afresh from it (so no masked byte survives in free
+blocks), and moves it over the published copy in one rename. A reader still open on the old copy keeps reading
 it undisturbed; the next connection sees the new one.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -54,24 +56,35 @@ def analyst_path(warehouse: Path) -> Path:
 
 
 def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
-    """Copy the warehouse into the analyst file, personal data masked, replacing it atomically."""
+    """Copy the warehouse into the analyst file, personal data masked, replacing it atomically.
+
+    Masking happens in a scratch copy; the published file is then written afresh from it
+    (copy from database), so the bytes the masks replaced are not left behind in free blocks.
+    """
     target = analyst_path(warehouse)
-    staging = target.with_name(target.name + ".tmp")
-    staging.unlink(missing_ok=True)
-    source = con.execute("select current_database()").fetchone()[0]
-    con.execute(f"attach '{staging}' as analyst_copy")
+    scratch, staging = (target.with_name(target.name + suffix) for suffix in (".masking", ".tmp"))
+    for path in (scratch, staging):
+        path.unlink(missing_ok=True)
+    con.execute("checkpoint")  # we are the one writer: the file now holds everything
+    shutil.copyfile(warehouse, scratch)
+    con.execute(f"attach '{scratch}' as analyst_scratch")
     try:
-        con.execute(f'copy from database "{source}" to analyst_copy')
         for table, columns in MASKS.items():
             assignments = ", ".join(f"{column} = {expression}" for column, expression in columns.items())
-            con.execute(f"update analyst_copy.{table} set {assignments}")
+            con.execute(f"update analyst_scratch.{table} set {assignments}")
         # a broken rule's original value may itself be personal data
         con.execute("""
-            update analyst_copy.raw.problems set value = '***'
-            where file_id in (select file_id from analyst_copy.raw.files where source = 'party_development')
+            update analyst_scratch.raw.problems set value = '***'
+            where file_id in (select file_id from analyst_scratch.raw.files where source = 'party_development')
         """)
-        scrub_numbers(con, "analyst_copy")
+        scrub_numbers(con, "analyst_scratch")
+        con.execute(f"attach '{staging}' as analyst_copy")
+        try:
+            con.execute("copy from database analyst_scratch to analyst_copy")
+        finally:
+            con.execute("detach analyst_copy")
     finally:
-        con.execute("detach analyst_copy")
+        con.execute("detach analyst_scratch")
+        scratch.unlink(missing_ok=True)
     os.replace(staging, target)
     return target

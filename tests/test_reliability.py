@@ -146,5 +146,8 @@ def test_the_analyst_copy_holds_no_full_phone_or_id_numbers(prefect, settings):
     for secret in ("13800001234", "13912345678", "410102199001011234", "41010219900101123X", "12345678", "13900005678"):
         assert secret not in everything.replace(" ", ""), secret
     assert not re.search(r"1[3-9]\d{9}", everything) and not re.search(r"\d{17}[\dXx]", everything)
+    on_disk = result.analyst_copy.read_bytes()  # not even in the file's free blocks
+    for secret in ("13800001234", "13912345678", "410102199001011234", "李明"):
+        assert secret.encode() not in on_disk, secret
     with duckdb.connect(str(settings.warehouse), read_only=True) as live:  # the live warehouse keeps them
         assert live.execute("select count(*) from raw.activity_rows where notes like '%13912345678%'").fetchone()[0] == 1

@@ -72,6 +72,7 @@ class FileRead:
     exported_on: date | None = None  # 导出时间 of a platform export
     format: str | None = None        # what the bytes turned out to be: xlsx, xls, csv, docx
     refusal: str | None = None
+    refusal_kind: str | None = None   # one of grids.REFUSAL_KINDS
 
     @property
     def rows(self) -> int:
@@ -139,9 +140,10 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
     return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
 
 
-def _refuse(read: FileRead, reason: str) -> FileRead:
+def _refuse(read: FileRead, reason: str, kind: str) -> FileRead:
     """A refused file still says, from its name, who sent it and for when."""
     read.refusal = reason
+    read.refusal_kind = kind
     read.submitter = unit_from_file_name(read.path.stem)
     read.period = find_period(read.path.stem)
     return read
@@ -152,7 +154,7 @@ def read_grids(path: Path, read: FileRead | None = None) -> list[Grid]:
     kind = sniff(path)
     claimed = SUFFIXES.get(path.suffix.lower())
     if claimed is None and kind == CSV:
-        raise Refused(f"不支持的文件类型“{path.suffix}”（支持 xlsx、xlsm、xls、csv、docx）")
+        raise Refused(f"不支持的文件类型“{path.suffix}”（支持 xlsx、xlsm、xls、csv、docx）", "unsupported_type")
     if read is not None:
         read.format = kind
         if claimed is not None and claimed != kind:
@@ -189,9 +191,10 @@ def extract_file(path: Path) -> FileRead:
     try:
         grids = read_grids(path, read)
     except Refused as refusal:
-        return _refuse(read, str(refusal))
+        return _refuse(read, str(refusal), refusal.kind)
     except Exception as error:  # a parser's own failure is this file's problem, not the run's
-        return _refuse(read, f"文件无法读取（{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}）")
+        return _refuse(read, f"文件无法读取（{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}）",
+                       "unreadable")
 
     for grid in grids:
         if grid.hidden:
@@ -239,7 +242,9 @@ def extract_file(path: Path) -> FileRead:
         read.sheets.append(SheetRead(grid.sheet, "read", match.contract.name, match.row, match.columns, n))
 
     if read.source is None:
-        return _refuse(read, "未找到可识别的表头（没有一张工作表是已知的台账格式）")
+        return _refuse(read, "未找到可识别的表头（没有一张工作表是已知的台账格式）", "no_header")
+    if read.rows == 0:
+        return _refuse(read, "识别出表头，但表头下没有数据行；本期确无记录的，请在备注中说明后提交", "no_rows")
     if read.exported_on is None and read.source in ("online_form", "publicity_log"):
         read.exported_on = find_date_in_name(path.stem)
     if read.submitter is None and read.source != "unit_register":  # the register is the office's, not a unit's

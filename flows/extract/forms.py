@@ -41,7 +41,7 @@ def read_forms(path: Path) -> list[Grid]:
     try:
         document = Document(str(path))
     except Exception as error:
-        raise Refused(f"Word 文档已损坏，无法读取（{str(error).splitlines()[0]}）") from error
+        raise Refused(f"Word 文档已损坏，无法读取（{str(error).splitlines()[0]}）", "corrupt") from error
     titles = [t for t in (_text(p._p) for p in document.paragraphs) if t]
     grids = []
     for number, table in enumerate(document.tables, start=1):

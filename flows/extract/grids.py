@@ -15,8 +15,38 @@ from pathlib import Path
 import pandas as pd
 
 
+# why a whole file is refused: the fixed list every refusal comes from (raw.files.refusal_kind)
+REFUSAL_KINDS = {
+    "empty": "文件为空",
+    "too_large": "文件过大",
+    "unsupported_type": "不支持的文件类型",
+    "web_page": "网页文件冒充 Excel",
+    "pdf": "PDF 文件",
+    "unknown_binary": "无法识别的文件",
+    "old_word": "旧版 Word 文档（.doc）",
+    "not_office": "不是 Excel 工作簿或 Word 文档",
+    "encrypted": "设置了密码（已加密）",
+    "corrupt": "文件已损坏",
+    "archive_bomb": "压缩结构异常（疑似压缩炸弹）",
+    "xml_entities": "含 XML 实体声明",
+    "sheet_too_large": "工作表声明的范围过大",
+    "encoding": "无法识别文件编码",
+    "csv_format": "CSV 格式错误",
+    "no_header": "没有可识别的表头",
+    "no_rows": "表头下没有数据行",
+    "parser_crash": "解析程序异常退出",
+    "unreadable": "文件无法读取",
+}
+
+
 class Refused(Exception):
-    """A file that cannot be read at all; the message says why, in plain Chinese."""
+    """A file that cannot be read at all; the message says why, in plain Chinese; `kind` is from REFUSAL_KINDS."""
+
+    def __init__(self, message: str, kind: str = "unreadable"):
+        if kind not in REFUSAL_KINDS:
+            raise ValueError(f"unknown refusal kind {kind!r}")
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass
@@ -65,8 +95,8 @@ def read_workbook(path: Path) -> list[Grid]:
     except Exception as error:  # calamine's errors are precise but English
         message = str(error).splitlines()[0]
         if "password" in message.lower() or "encrypt" in message.lower():
-            raise Refused("工作簿设置了密码（已加密），无法读取；请取消密码后重新提交") from error
-        raise Refused(f"工作簿已损坏，无法读取（{message}）") from error
+            raise Refused("工作簿设置了密码（已加密），无法读取；请取消密码后重新提交", "encrypted") from error
+        raise Refused(f"工作簿已损坏，无法读取（{message}）", "corrupt") from error
     grids = []
     for name in reader.sheet_names:
         # skip_rows=0 keeps leading blank rows, so positions are the ones Excel shows
@@ -91,11 +121,11 @@ def read_csv(path: Path) -> list[Grid]:
         except UnicodeDecodeError:
             continue
     else:
-        raise Refused("无法识别文件编码（应为 UTF-8 或 GBK）")
+        raise Refused("无法识别文件编码（应为 UTF-8 或 GBK）", "encoding")
     try:
         rows = list(csv.reader(io.StringIO(text)))  # rows may differ in length (title rows)
     except csv.Error as error:
-        raise Refused(f"CSV 文件格式错误：{error}") from error
+        raise Refused(f"CSV 文件格式错误：{error}", "csv_format") from error
     width = max((len(row) for row in rows), default=0)
     frame = text_frame(pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object))
     frame.index = pd.RangeIndex(1, len(frame) + 1)

@@ -60,7 +60,8 @@ def _crashed(path: Path) -> FileRead:
     stat = path.stat()
     return FileRead(path=path, file_id=sha256_of(path), size_bytes=stat.st_size,
                     modified_at=datetime.fromtimestamp(stat.st_mtime),
-                    refusal="读取时解析程序异常退出（文件结构异常或过大），已拒收；请检查文件后重新保存提交")
+                    refusal="读取时解析程序异常退出（文件结构异常或过大），已拒收；请检查文件后重新保存提交",
+                    refusal_kind="parser_crash")
 
 
 def _run(paths: list[Path], workers: int, reader) -> tuple[dict[Path, FileRead], list[Path]]:

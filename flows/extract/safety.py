@@ -47,22 +47,22 @@ def _check_zip(path: Path, limits: Limits) -> str:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise Refused("文件已损坏：不是完整的 Office 文件（zip 结构无法读取），请重新保存后提交") from None
+        raise Refused("文件已损坏：不是完整的 Office 文件（zip 结构无法读取），请重新保存后提交", "corrupt") from None
     with archive:
         entries = archive.infolist()
         if len(entries) > limits.max_entries:
-            raise Refused(f"文件结构异常：包含 {len(entries)} 个内部条目（上限 {limits.max_entries}），已拒收")
+            raise Refused(f"文件结构异常：包含 {len(entries)} 个内部条目（上限 {limits.max_entries}），已拒收", "archive_bomb")
         total = sum(e.file_size for e in entries)
         if total > limits.max_uncompressed:
-            raise Refused(f"文件解压后过大（{total / 2**30:.1f} GB，上限 {limits.max_uncompressed / 2**30:.0f} GB），疑似压缩炸弹，已拒收")
+            raise Refused(f"文件解压后过大（{total / 2**30:.1f} GB，上限 {limits.max_uncompressed / 2**30:.0f} GB），疑似压缩炸弹，已拒收", "archive_bomb")
         for entry in entries:
             if entry.file_size > 2**20 and entry.file_size > limits.max_ratio * max(entry.compress_size, 1):
                 raise Refused(f"文件内部条目 {entry.filename} 压缩比异常（{entry.file_size // max(entry.compress_size, 1)} 倍），"
-                              "疑似压缩炸弹，已拒收")
+                              "疑似压缩炸弹，已拒收", "archive_bomb")
         names = {e.filename for e in entries}
         kind = XLSX if "xl/workbook.xml" in names else DOCX if "word/document.xml" in names else None
         if kind is None:
-            raise Refused("文件是 zip 压缩包，但不是 Excel 工作簿或 Word 文档")
+            raise Refused("文件是 zip 压缩包，但不是 Excel 工作簿或 Word 文档", "not_office")
         for entry in entries:
             if not entry.filename.endswith((".xml", ".rels")):
                 continue
@@ -70,9 +70,9 @@ def _check_zip(path: Path, limits: Limits) -> str:
                 with archive.open(entry) as part:
                     head = part.read(limits.head_bytes)
             except (zipfile.BadZipFile, OSError, EOFError):
-                raise Refused(f"文件已损坏：内部条目 {entry.filename} 无法读取") from None
+                raise Refused(f"文件已损坏：内部条目 {entry.filename} 无法读取", "corrupt") from None
             if _ENTITY.search(head):
-                raise Refused("文件含有 XML 实体声明（DOCTYPE/ENTITY），正常的 Office 文件不会有，已拒收")
+                raise Refused("文件含有 XML 实体声明（DOCTYPE/ENTITY），正常的 Office 文件不会有，已拒收", "xml_entities")
             if entry.filename.startswith("xl/worksheets/"):
                 dims = _DIMENSION.search(head)
                 if dims and dims.group(3):
@@ -80,7 +80,7 @@ def _check_zip(path: Path, limits: Limits) -> str:
                     cols = _column_number(dims.group(3)) - _column_number(dims.group(1)) + 1
                     if rows * cols > limits.max_cells:
                         raise Refused(f"工作表 {entry.filename} 声明的范围过大（{rows} 行 × {cols} 列），"
-                                      "请删除多余的空行空列后提交")
+                                      "请删除多余的空行空列后提交", "sheet_too_large")
     return kind
 
 
@@ -90,16 +90,16 @@ def _check_ole(path: Path) -> str:
     try:
         ole = olefile.OleFileIO(str(path))
     except OSError:
-        raise Refused("文件已损坏：旧版 Office 文件结构无法读取") from None
+        raise Refused("文件已损坏：旧版 Office 文件结构无法读取", "corrupt") from None
     with ole:
         streams = {"/".join(s) for s in ole.listdir()}
     if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
-        raise Refused("工作簿设置了打开密码（已加密），无法读取；请取消密码后重新提交")
+        raise Refused("工作簿设置了打开密码（已加密），无法读取；请取消密码后重新提交", "encrypted")
     if "WordDocument" in streams:
-        raise Refused("这是旧版 Word 文档（.doc），请另存为 .docx 后提交")
+        raise Refused("这是旧版 Word 文档（.doc），请另存为 .docx 后提交", "old_word")
     if "Workbook" in streams or "Book" in streams:
         return XLS
-    raise Refused("文件是旧版 Office 格式，但不是 Excel 工作簿")
+    raise Refused("文件是旧版 Office 格式，但不是 Excel 工作簿", "not_office")
 
 
 _HTML = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?<(!doctype\s+html|html|table|head|body|meta)", re.IGNORECASE)
@@ -109,9 +109,9 @@ def sniff(path: Path, limits: Limits = LIMITS) -> str:
     """The file's real format (xlsx, xls, docx, csv), or `Refused` with the reason."""
     size = path.stat().st_size
     if size == 0:
-        raise Refused("文件为空")
+        raise Refused("文件为空", "empty")
     if size > limits.max_file_bytes:
-        raise Refused(f"文件过大（{size / 2**20:.0f} MB，上限 {limits.max_file_bytes / 2**20:.0f} MB）")
+        raise Refused(f"文件过大（{size / 2**20:.0f} MB，上限 {limits.max_file_bytes / 2**20:.0f} MB）", "too_large")
     with open(path, "rb") as handle:
         head = handle.read(512)
     if head.startswith(ZIP_MAGIC):
@@ -119,9 +119,9 @@ def sniff(path: Path, limits: Limits = LIMITS) -> str:
     if head.startswith(OLE_MAGIC):
         return _check_ole(path)
     if _HTML.match(head.lstrip(b"\xef\xbb\xbf")):
-        raise Refused("这是网页（HTML）文件，只是扩展名像 Excel；请用 Excel 打开后“另存为” .xlsx 再提交")
+        raise Refused("这是网页（HTML）文件，只是扩展名像 Excel；请用 Excel 打开后“另存为” .xlsx 再提交", "web_page")
     if head.startswith(b"%PDF"):
-        raise Refused("这是 PDF 文件，无法读取表格数据；请提交 Excel 或 Word 原件")
+        raise Refused("这是 PDF 文件，无法读取表格数据；请提交 Excel 或 Word 原件", "pdf")
     if b"\x00" in head:
-        raise Refused("无法识别的二进制文件，不是 Excel、Word 或 CSV")
+        raise Refused("无法识别的二进制文件，不是 Excel、Word 或 CSV", "unknown_binary")
     return CSV

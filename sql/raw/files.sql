@@ -20,6 +20,8 @@ create table if not exists raw.files (
     state         varchar not null,     -- loaded | refused
     reason        varchar,              -- why refused, in plain Chinese
     run_id        varchar,
-    ingested_at   timestamp
+    ingested_at   timestamp,
+    refusal_kind  varchar               -- why refused, from a fixed list (flows/extract/grids.py REFUSAL_KINDS)
 );
+alter table raw.files add column if not exists refusal_kind varchar;  -- warehouses made before it
 comment on table raw.files is '文件登记：每个不同内容的文件一行 / File registry: one row per distinct file content seen by ingest';

@@ -1,0 +1,175 @@
+"""The whole pipeline against its limits, measured side by side in one run.
+
+For each generated inbox (bench/inboxes.py): the raw reader alone (calamine into Arrow),
+DuckDB reading the same rows as CSV, and `taizhang ingest` end to end (extract, validate,
+load, publish; a real Prefect flow run against a Prefect server started here, as in
+production) — rows/s, seconds per file, peak memory (RSS) and the ratios. Then, on the
+full warehouse: a re-run with nothing new, one new file (against the same file into an
+empty warehouse), the four report types, and the metric queries for a year.
+
+    .venv/bin/python bench/pipeline.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from inboxes import ROOT, banner, inbox, write_ledger
+
+sys.path.insert(0, str(ROOT))
+
+import duckdb  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.csv as pa_csv  # noqa: E402
+
+TAIZHANG = str(Path(sys.executable).with_name("taizhang"))
+OUT = ROOT / "bench" / "out"
+
+
+def raw_reader(paths: list[Path]) -> int:
+    import fastexcel
+
+    rows = 0
+    for path in paths:
+        reader = fastexcel.read_excel(str(path))
+        for name in reader.sheet_names:
+            rows += reader.load_sheet_by_name(name, header_row=None).to_arrow().num_rows
+    return rows
+
+
+def as_csv(paths: list[Path], folder: Path) -> list[Path]:
+    """The same rows as CSV files (header row and all), written once."""
+    import fastexcel
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for path in paths:
+        target = folder / (path.stem + ".csv")
+        if not target.exists():
+            sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=2).to_arrow()
+            sheet = pa.table({f"c{i}": sheet.column(i).cast(pa.string()) for i in range(sheet.num_columns)})
+            pa_csv.write_csv(sheet, target)
+        out.append(target)
+    return out
+
+
+def duckdb_csv(paths: list[Path]) -> int:
+    columns = {f"c{i}": "VARCHAR" for i in range(12)}
+    with duckdb.connect() as con:
+        return con.execute("select count(*) from read_csv(?, columns = ?, header = true)",
+                           [[str(p) for p in paths], columns]).fetchone()[0]
+
+
+def run_ingest(warehouse: Path, folder: Path, env: dict) -> tuple[float, float, str]:
+    """`taizhang ingest` as ops would run it: seconds, peak RSS (MB) of its processes, output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run([TAIZHANG, "--warehouse", str(warehouse), "ingest", "--inbox", str(folder)],
+                          env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024, done.stdout
+
+
+def line(label: str, rows: int, files: int, seconds: float, baseline: float | None = None, extra: str = "") -> str:
+    ratio = f"{baseline / seconds:6.0%} of raw" if baseline else " " * 13
+    return (f"  {label:<22}{rows:>11,} rows {seconds:8.2f} s {rows / seconds:>11,.0f} rows/s "
+            f"{seconds / files:7.3f} s/file  {ratio} {extra}")
+
+
+def measure(name: str, paths: list[Path], env: dict, work: Path) -> Path:
+    files = len(paths)
+    print(f"{name}: {files:,} file(s)", flush=True)
+    started = time.perf_counter()
+    rows = raw_reader(paths)
+    raw = time.perf_counter() - started
+    csvs = as_csv(paths, OUT / f"{paths[0].parent.name}_csv")
+    started = time.perf_counter()
+    csv_rows = duckdb_csv(csvs)
+    csv_seconds = time.perf_counter() - started
+    warehouse = work / f"{name}.duckdb"
+    seconds, peak, _ = run_ingest(warehouse, paths[0].parent, env)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loaded = con.execute("select count(*) from raw.activity_rows").fetchone()[0]
+    print(line("raw reader (calamine)", rows, files, raw))
+    print(line("DuckDB read_csv", csv_rows, files, csv_seconds, raw))
+    print(line("taizhang ingest", loaded, files, seconds, raw, f"peak RSS {peak:,.0f} MB"))
+    print(f"  taizhang ingest / DuckDB CSV: {csv_seconds / seconds:.0%} of its speed")
+
+    again, _, out = run_ingest(warehouse, paths[0].parent, env)
+    print(f"  re-run, nothing new:   {again:6.2f} s = {again / seconds:.1%} of the full ingest"
+          f"{'' if '没有新文件' in out else '  (!) it found new files'}")
+    return warehouse
+
+
+def one_new_file(full: Path, env: dict, work: Path) -> None:
+    folder = work / "one_new"
+    folder.mkdir()
+    write_ledger(folder / "机关第一党支部2021年12月学习台账.xlsx", 2_000, seed=99_999)
+    into_full, _, _ = run_ingest(full, folder, env)
+    empty = work / "empty.duckdb"
+    into_empty, _, _ = run_ingest(empty, folder, env)
+    with duckdb.connect(str(full), read_only=True) as con:
+        size = con.execute("select count(*) from raw.activity_rows").fetchone()[0]
+    print(f"one new file (2,000 rows): into the full warehouse ({size:,} rows) {into_full:.2f} s, "
+          f"into an empty one {into_empty:.2f} s (ratio {into_full / into_empty:.2f})")
+
+
+def reports_and_metrics(work: Path, env: dict) -> None:
+    from flows.demo import write_demo_inbox
+    from flows.report import build
+    from flows.settings import Settings
+    from flows.warehouse import open_warehouse
+
+    settings = Settings.load().under(work / "demo")
+    write_demo_inbox(settings.inbox)
+    run_ingest(settings.warehouse, settings.inbox, env)
+    print("reports of the demo year (build only, no PDF; a flow run adds ≈1 s):")
+    with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
+        for kind, period, end in (("weekly", "2021-W49", None), ("monthly", "2021-12", None),
+                                  ("annual", "2021", None), ("duty", "2021", date(2021, 12, 31))):
+            started = time.perf_counter()
+            build(con, settings, kind, period, end)
+            print(f"  {kind:<8} {time.perf_counter() - started:5.2f} s")
+
+
+def metrics_for_a_year(warehouse: Path) -> None:
+    from flows.metrics import all_metrics
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        started = time.perf_counter()
+        values = all_metrics(con, date(2021, 1, 1), date(2021, 12, 31))
+        print(f"metric queries for a year ({len(values)} ids, {warehouse.name}): {time.perf_counter() - started:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the rows and files")
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    print(banner("pipeline"))
+    from flows.ops import prefect_server
+
+    with tempfile.TemporaryDirectory(prefix="taizhang-bench-") as folder, prefect_server(port=4288) as url:
+        work = Path(folder)
+        env = {**os.environ, "PREFECT_API_URL": url, "TAIZHANG_REPORTS": str(work / "reports"),
+               "PREFECT_HOME": str(work / "prefect")}
+        full = measure("many_small", inbox("many_small", 500 // scale, 2_000), env, work)
+        measure("tiny_files", inbox("tiny_files", 10_000 // scale, 10), env, work)
+        one_new_file(full, env, work)
+        reports_and_metrics(work, env)
+        metrics_for_a_year(full)
+
+
+if __name__ == "__main__":
+    main()
