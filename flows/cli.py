@@ -74,6 +74,13 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"dates are written YYYY-MM-DD, not {text!r}") from None
 
 
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    """What every command that writes reports takes."""
+    parser.add_argument("--scope", metavar="UNIT", help="report on one unit and the units under it")
+    parser.add_argument("--out", metavar="DIR", help="output folder (default reports/out/)")
+    parser.add_argument("--pdf", action="store_true", help="also write a PDF (LibreOffice headless)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: global --warehouse/--inbox, then one sub-command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -133,9 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("kind", choices=("weekly", "monthly"), help="weekly (YYYY-Www) or monthly (YYYY-MM)")
     backfill.add_argument("--from", dest="first", required=True, metavar="PERIOD", help="first period")
     backfill.add_argument("--to", dest="last", required=True, metavar="PERIOD", help="last period (inclusive)")
-    backfill.add_argument("--scope", metavar="UNIT", help="report on one unit and the units under it")
-    backfill.add_argument("--out", metavar="DIR", help="output folder (default reports/out/)")
-    backfill.add_argument("--pdf", action="store_true", help="also write PDFs")
+    _report_options(backfill)
 
     dictionary = commands.add_parser("dictionary", parents=[common], help="print the data dictionary as Markdown",
                                      **_parser_kwargs("dictionary", "Print every table, view and macro of the "
@@ -157,9 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         if kind in ("annual", "duty"):
             parser_.add_argument("--end", required=kind == "duty", type=_iso_date, metavar="YYYY-MM-DD",
                                  help="cut-off date" + (" (default 31 December)" if kind == "annual" else ""))
-        parser_.add_argument("--scope", metavar="UNIT", help="report on one unit and the units under it")
-        parser_.add_argument("--out", metavar="DIR", help="output folder (default reports/out/)")
-        parser_.add_argument("--pdf", action="store_true", help="also write a PDF (LibreOffice headless)")
+        _report_options(parser_)
     return parser
 
 
