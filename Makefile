@@ -14,3 +14,4 @@ test: setup
 bench: setup
 	.venv/bin/python bench/extract.py
 	.venv/bin/python bench/ingest.py
+	.venv/bin/python bench/pipeline.py

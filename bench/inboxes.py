@@ -58,6 +58,11 @@ def write_ledger(path: Path, rows: int, seed: int) -> None:
 
 def inbox(name: str, files: int, rows: int) -> list[Path]:
     """The files of a generated inbox, written the first time they are asked for."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from flows.demo import write_register
+
     folder = ROOT / "bench" / "out" / f"{name}_{files}x{rows}"
     paths = [folder / f"台账{i:04d}.xlsx" for i in range(files)]
     if not all(p.exists() for p in paths):
@@ -65,6 +70,9 @@ def inbox(name: str, files: int, rows: int) -> list[Path]:
         print(f"generating {files} × {rows:,} rows in {folder} …", flush=True)
         for i, path in enumerate(paths):
             write_ledger(path, rows, seed=i)
+    register = folder / "组织机构与班子（2021年版）.xlsx"  # the units the ledgers name, as ingest needs them
+    if not register.exists():
+        write_register(register)
     return paths
 
 

@@ -37,7 +37,24 @@ from flows.settings import Settings
 from flows.validate import PROBLEM_COLUMNS, read_suite, refusal_problems, validate_records
 from flows.warehouse import open_warehouse
 
-BATCH_FILES = 64  # files extracted, validated and loaded together (bounds memory)
+# files extracted, validated and loaded together: up to this many bytes (bounds memory; a
+# 2,000-row workbook is ≈ 90 kB) or files (bounds the wait before the first load)
+BATCH_BYTES = 16 * 2**20
+BATCH_FILES = 1000
+
+
+def batches(paths: list[Path]) -> list[list[Path]]:
+    """Consecutive groups of files within BATCH_BYTES and BATCH_FILES (a larger file goes alone)."""
+    out: list[list[Path]] = []
+    size = 0
+    for path in paths:
+        bytes_ = path.stat().st_size
+        if not out or len(out[-1]) >= BATCH_FILES or (size + bytes_ > BATCH_BYTES and out[-1]):
+            out.append([])
+            size = 0
+        out[-1].append(path)
+        size += bytes_
+    return out
 REGISTER_NAME_HINTS = ("组织机构", "名册", "班子")
 
 
@@ -129,7 +146,7 @@ def revalidate_units(settings: Settings, run_id: str) -> int:
         return len(fresh)
 
 
-def _batches(reads: list[FileRead]) -> list[list[FileRead]]:
+def _register_first(reads: list[FileRead]) -> list[list[FileRead]]:
     """The register's files first (every other source resolves units against it), then the rest."""
     register = [r for r in reads if r.source == "unit_register"]
     rest = [r for r in reads if r.source != "unit_register"]
@@ -172,14 +189,15 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     # the register goes first so that the rest can be checked against it; within a batch the
     # headers decide, across batches the file name is the hint (the register usually comes alone)
     register_paths = [p for p in found.new if any(hint in p.name for hint in REGISTER_NAME_HINTS)]
-    other_paths = [p for p in found.new if p not in register_paths]
+    first = set(register_paths)
+    other_paths = [p for p in found.new if p not in first]
     done = rows = 0
     loaded_sources: list[FileRead] = []
     for group in (register_paths, other_paths):
-        for offset in range(0, len(group), BATCH_FILES):
-            reads = _extract(group[offset:offset + BATCH_FILES], parallel)
+        for batch_paths in batches(group):
+            reads = _extract(batch_paths, parallel)
             loaded_sources += [r for r in reads if r.refusal is None and r.source == "unit_register"]
-            for batch in _batches(reads):
+            for batch in _register_first(reads):
                 load_files(batch, validate_batch(batch, settings), settings, run_id)
             done += len(reads)
             rows += sum(r.rows for r in reads)

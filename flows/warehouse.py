@@ -96,6 +96,23 @@ def build(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
     apply_comments(con, sql_dir)
 
 
+_BUILT: set[tuple] = set()  # (warehouse file, the models' state) built by this process
+
+
+def _build_key(path: Path, sql_dir: Path) -> tuple:
+    """Models are rebuilt when the file is new to this process or a model or the dictionary changed."""
+    from flows.dictionary import DICTIONARY
+
+    models = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(sql_dir.glob("*/*.sql")))
+    return str(path.resolve()), models, DICTIONARY.stat().st_mtime_ns
+
+
+def _is_built(con: duckdb.DuckDBPyConnection) -> bool:
+    """A cheap check that the file still has its models (it may have been replaced meanwhile)."""
+    return bool(con.execute("select count(*) from duckdb_views() where schema_name = 'metrics' "
+                            "and view_name = 'catalogue'").fetchone()[0])
+
+
 @contextmanager
 def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False,
                    wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -109,8 +126,9 @@ def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False,
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _connect(path, read_only, wait)
     try:
-        if not read_only:
+        if not read_only and ((key := _build_key(path, sql_dir)) not in _BUILT or not _is_built(con)):
             build(con, sql_dir)
+            _BUILT.add(key)
         yield con
     finally:
         con.close()
