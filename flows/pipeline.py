@@ -122,11 +122,17 @@ def load_files(files: list[FileRead], problems: pd.DataFrame, settings: Settings
         load_batch(con, files, problems, settings.inbox, run_id)
 
 
+REVALIDATE_ROWS = 200_000  # rows checked at once when a new register arrives (bounds memory)
+
+
 @task(cache_policy=NONE, **IO_RETRIES)
-def revalidate_units(settings: Settings, run_id: str) -> int:
-    """After a new register: check every live row's units again, so the order files arrive in does not matter."""
+def revalidate_units(settings: Settings, run_id: str, checked: set[str]) -> int:
+    """After a new register: check the units of every live row loaded before it again, so the
+    order files arrive in does not matter. `checked`: files of this run validated after it."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
         files = stored_files(con)
+        earlier = sorted(file_id for (file_id,) in con.execute("select file_id from core.files where is_live").fetchall()
+                         if file_id not in checked)
         parameters = {"unit_names": sorted(unit_aliases(con))}
         found, rules = [], []
         for contract in CONTRACTS:
@@ -136,14 +142,29 @@ def revalidate_units(settings: Settings, run_id: str) -> int:
             if not unit_rules:
                 continue
             rules += unit_rules
-            records = con.execute(f"select r.* from raw.{contract.table} r join core.files f using (file_id) "
-                                  "where f.is_live").arrow().read_all()
-            if records.num_rows:
+            for chunk in _row_chunks(con, contract.table, earlier):
+                records = con.execute(f"select * from raw.{contract.table} where list_contains(?, file_id)",
+                                      [chunk]).arrow().read_all()
                 problems = validate_records(to_frame(records), contract, settings.expectations_dir, files, parameters)
                 found.append(problems[problems["rule"].isin(unit_rules)])
         fresh = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=PROBLEM_COLUMNS)
-        replace_problems(con, sorted(set(rules)), sorted(files), fresh, run_id)
+        replace_problems(con, sorted(set(rules)), earlier, fresh, run_id)
         return len(fresh)
+
+
+def _row_chunks(con, table: str, file_ids: list[str]) -> list[list[str]]:
+    """The given files that have rows in `table`, grouped into chunks of about REVALIDATE_ROWS rows."""
+    counts = con.execute(f"select file_id, count(*) from raw.{table} where list_contains(?, file_id) "
+                         "group by file_id order by file_id", [file_ids]).fetchall()
+    chunks: list[list[str]] = []
+    size = REVALIDATE_ROWS
+    for file_id, rows in counts:
+        if size + rows > REVALIDATE_ROWS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(file_id)
+        size += rows
+    return chunks
 
 
 def _register_first(reads: list[FileRead]) -> list[list[FileRead]]:
@@ -193,19 +214,22 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     other_paths = [p for p in found.new if p not in first]
     done = rows = 0
     loaded_sources: list[FileRead] = []
+    checked: set[str] = set()
     for group in (register_paths, other_paths):
         for batch_paths in batches(group):
             reads = _extract(batch_paths, parallel)
             loaded_sources += [r for r in reads if r.refusal is None and r.source == "unit_register"]
             for batch in _register_first(reads):
                 load_files(batch, validate_batch(batch, settings), settings, run_id)
+                if loaded_sources:  # validated against this run's register already
+                    checked.update(r.file_id for r in batch if r.source != "unit_register")
             done += len(reads)
             rows += sum(r.rows for r in reads)
             elapsed = time.perf_counter() - started
             logger.info("%d/%d files, %d rows, %.0f rows/s", done, len(found.new), rows, rows / max(elapsed, 1e-9))
 
     if any(r.source == "unit_register" for r in loaded_sources):
-        revalidate_units(settings, run_id)
+        revalidate_units(settings, run_id, checked)
 
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
         if found.duplicates:
