@@ -54,7 +54,7 @@ def as_csv(paths: list[Path], folder: Path) -> list[Path]:
     for path in paths:
         target = folder / (path.stem + ".csv")
         if not target.exists():
-            sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=2).to_arrow()
+            sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=2, dtypes="string").to_arrow()
             sheet = pa.table({f"c{i}": sheet.column(i).cast(pa.string()) for i in range(sheet.num_columns)})
             pa_csv.write_csv(sheet, target)
         out.append(target)
