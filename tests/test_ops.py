@@ -86,6 +86,8 @@ def test_a_backfill_runs_one_report_flow_per_period_in_order(prefect, settings, 
     assert [c.parameters["period"] for c in children] == ["2022-04", "2022-05", "2022-06"]
     assert [c.name for c in children] == ["report-monthly-2022-04", "report-monthly-2022-05", "report-monthly-2022-06"]
     assert all(c.state.is_completed() for c in children)
+    weeks = backfill("weekly", "2022-W22", "2022-W23", warehouse=str(settings.warehouse), out=str(settings.reports_out))
+    assert [r.docx.name for r in weeks] == ["XX市社科联_周报_2022-W22.docx", "XX市社科联_周报_2022-W23.docx"]
 
 
 def test_the_writer_limit_is_strict(prefect, tmp_path):
