@@ -186,16 +186,12 @@ def print_ingest(files: pd.DataFrame) -> None:
 
 def _problems(args: argparse.Namespace, settings: Settings) -> int:
     """`taizhang problems`: a plain read of the open problems."""
-    from flows.metrics import UnknownScope, resolve_scope
+    from flows.metrics import resolve_scope
     from flows.problems import open_problems, write_receipts
-    from flows.warehouse import WarehouseMissing, open_warehouse
+    from flows.warehouse import open_warehouse
 
-    try:
-        with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
-            problems = open_problems(con, resolve_scope(con, args.unit))
-    except (WarehouseMissing, UnknownScope) as error:
-        print(error, file=sys.stderr)
-        return 2
+    with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
+        problems = open_problems(con, resolve_scope(con, args.unit))
     if args.format == "json":
         problems["first_seen_at"] = problems["first_seen_at"].astype(str)
         records = problems.astype(object).where(problems.notna(), None).to_dict("records")
@@ -236,51 +232,55 @@ def _dictionary(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    settings = _settings(args)
+def _metrics(args: argparse.Namespace, settings: Settings) -> int:
+    """`taizhang metrics`: a plain read of the metric values, or of the rows behind one."""
+    from flows.metrics import evidence, metric_table
+    from flows.warehouse import open_warehouse
 
-    if args.command == "dictionary":
-        return _dictionary(args, settings)
-    if args.command == "problems":
-        return _problems(args, settings)
-    if args.command == "metrics":
-        from flows.metrics import UnknownMetric, UnknownScope, evidence, metric_table
-        from flows.warehouse import WarehouseMissing, open_warehouse
-
-        try:
-            with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
-                if args.explain:
-                    rows = evidence(con, args.start, args.end, args.scope, args.explain)
-                else:
-                    table = metric_table(con, args.start, args.end, args.scope)
-        except (WarehouseMissing, UnknownScope, UnknownMetric) as error:
-            print(error, file=sys.stderr)
-            return 2
+    with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
         if args.explain:
-            for row in rows.itertuples():
-                print(f"{row.path}\t{row.sheet}\t{row.row_number}")
-            print(f"{args.explain}: {len(rows)} 行来源 / source rows", file=sys.stderr)
-            return 0
-        if args.format == "json":
-            print(json.dumps(dict(zip(table["metric_id"], table["value"])), ensure_ascii=False, indent=2))
+            rows = evidence(con, args.start, args.end, args.scope, args.explain)
         else:
-            width = max(map(len, table["metric_id"]))
-            for row in table.itertuples():
-                value = row.value if not isinstance(row.value, dict) else "，".join(
-                    f"{item}{v['quantity']}{v['unit'] or ''}" for item, v in row.value.items()) or "（无）"
-                print(f"{row.metric_id:<{width}}  {row.label}\t{value}")
+            table = metric_table(con, args.start, args.end, args.scope)
+    if args.explain:
+        for row in rows.itertuples():
+            print(f"{row.path}\t{row.sheet}\t{row.row_number}")
+        print(f"{args.explain}: {len(rows)} 行来源 / source rows", file=sys.stderr)
         return 0
+    if args.format == "json":
+        print(json.dumps(dict(zip(table["metric_id"], table["value"])), ensure_ascii=False, indent=2))
+    else:
+        width = max(map(len, table["metric_id"]))
+        for row in table.itertuples():
+            value = row.value if not isinstance(row.value, dict) else "，".join(
+                f"{item}{v['quantity']}{v['unit'] or ''}" for item, v in row.value.items()) or "（无）"
+            print(f"{row.metric_id:<{width}}  {row.label}\t{value}")
+    return 0
 
-    from flows import pipeline
-    from flows.metrics import UnknownScope
+
+READS = {"dictionary": _dictionary, "problems": _problems, "metrics": _metrics}
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """What a command reports in one line (exit 2) instead of a traceback: the user can act on it."""
+    from flows.metrics import UnknownMetric, UnknownScope
     from flows.report.pdf import PdfUnavailable
     from flows.report.tables import FontMissing
     from flows.warehouse import WarehouseBusy, WarehouseMissing
 
+    return WarehouseMissing, WarehouseBusy, UnknownScope, UnknownMetric, ValueError, PdfUnavailable, FontMissing
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = _settings(args)
     try:
+        if args.command in READS:
+            return READS[args.command](args, settings)
+        from flows import pipeline
+
         return _run_flow_command(args, settings, pipeline)
-    except (WarehouseMissing, WarehouseBusy, UnknownScope, ValueError, PdfUnavailable, FontMissing) as error:
+    except _user_errors() as error:
         print(error, file=sys.stderr)
         return 2
 

@@ -75,20 +75,17 @@ def warehouse_writer(warehouse: Path, wait: float = WRITER_WAIT_SECONDS) -> Iter
 @contextmanager
 def file_lock(path: Path, wait: float) -> Iterator[None]:
     """An exclusive lock on `path` held by this process, waiting at most `wait` seconds for it."""
-    from flows.warehouse import WarehouseBusy
+    from flows.warehouse import LockHeld, wait_for_lock
+
+    def attempt() -> None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise LockHeld(str(error)) from error
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise WarehouseBusy(f"another run has been writing {path.with_suffix('')} for over "
-                                        f"{wait:.0f} s; try again when it has finished") from None
-                time.sleep(0.2)
+        wait_for_lock(attempt, wait, path.with_suffix(""))
         try:
             yield
         finally:

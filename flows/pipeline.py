@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -28,11 +30,11 @@ from flows.load import (
 )
 from flows.publish import analyst_path, publish_analyst_copy
 from flows.problems import open_problems, write_problems_csv, write_receipts
+from flows.alerts import notify_failure
+from flows.ops import TIMEZONE, warehouse_writer
 from flows.report import Report, build
 from flows.report.pdf import to_pdf
 from flows.report.periods import between, previous
-from flows.alerts import notify_failure
-from flows.ops import TIMEZONE, warehouse_writer
 from flows.settings import Settings
 from flows.validate import PROBLEM_COLUMNS, read_suite, refusal_problems, validate_records
 from flows.warehouse import open_warehouse
@@ -43,19 +45,28 @@ BATCH_BYTES = 16 * 2**20
 BATCH_FILES = 1000
 
 
-def batches(paths: list[Path]) -> list[list[Path]]:
-    """Consecutive groups of files within BATCH_BYTES and BATCH_FILES (a larger file goes alone)."""
-    out: list[list[Path]] = []
-    size = 0
-    for path in paths:
-        bytes_ = path.stat().st_size
-        if not out or len(out[-1]) >= BATCH_FILES or (size + bytes_ > BATCH_BYTES and out[-1]):
-            out.append([])
-            size = 0
-        out[-1].append(path)
-        size += bytes_
-    return out
 REGISTER_NAME_HINTS = ("组织机构", "名册", "班子")
+T = TypeVar("T")
+REVALIDATE_ROWS = 200_000  # rows checked at once when a new register arrives (bounds memory)
+
+
+def budgeted(items: list[tuple[T, int]], budget: int, most: int | None = None) -> list[list[T]]:
+    """Consecutive groups of (item, weight) within `budget` total weight and `most` items each;
+    an item heavier than the budget goes alone."""
+    groups: list[list[T]] = []
+    weight = 0
+    for item, size in items:
+        if not groups or (most is not None and len(groups[-1]) >= most) or weight + size > budget:
+            groups.append([])
+            weight = 0
+        groups[-1].append(item)
+        weight += size
+    return groups
+
+
+def batches(paths: list[Path]) -> list[list[Path]]:
+    """The files of an inbox in batches of at most BATCH_BYTES and BATCH_FILES."""
+    return budgeted([(path, path.stat().st_size) for path in paths], BATCH_BYTES, BATCH_FILES)
 
 
 @dataclass
@@ -122,9 +133,6 @@ def load_files(files: list[FileRead], problems: pd.DataFrame, settings: Settings
         load_batch(con, files, problems, settings.inbox, run_id)
 
 
-REVALIDATE_ROWS = 200_000  # rows checked at once when a new register arrives (bounds memory)
-
-
 @task(cache_policy=NONE, **IO_RETRIES)
 def revalidate_units(settings: Settings, run_id: str, checked: set[str]) -> int:
     """After a new register: check the units of every live row loaded before it again, so the
@@ -156,15 +164,7 @@ def _row_chunks(con, table: str, file_ids: list[str]) -> list[list[str]]:
     """The given files that have rows in `table`, grouped into chunks of about REVALIDATE_ROWS rows."""
     counts = con.execute(f"select file_id, count(*) from raw.{table} where list_contains(?, file_id) "
                          "group by file_id order by file_id", [file_ids]).fetchall()
-    chunks: list[list[str]] = []
-    size = REVALIDATE_ROWS
-    for file_id, rows in counts:
-        if size + rows > REVALIDATE_ROWS:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(file_id)
-        size += rows
-    return chunks
+    return budgeted(counts, REVALIDATE_ROWS)
 
 
 def _register_first(reads: list[FileRead]) -> list[list[FileRead]]:
@@ -261,12 +261,17 @@ def write_problem_files(settings: Settings, paths: set[str], units: set[str]) ->
     return path, receipts, len(problems)
 
 
+def _link(path: Path, label: str = "", text: str | None = None) -> str:
+    """A Markdown list item linking to a file this run wrote."""
+    return f"- {label + ': ' if label else ''}[{text or path.name}]({path.resolve().as_uri()})"
+
+
 def publish_links(settings: Settings, problems_csv: Path, receipts: list[Path]) -> None:
     """Links to what this run wrote for people: data docs, the problem list, the error receipts."""
-    links = [f"- 数据校验报告 / data docs: [{settings.data_docs / 'index.html'}]"
-             f"({(settings.data_docs / 'index.html').resolve().as_uri()})",
-             f"- 未解决的数据问题 / open problems: [{problems_csv.name}]({problems_csv.resolve().as_uri()})"]
-    links += [f"- 错误回执 / error receipt: [{p.name}]({p.resolve().as_uri()})" for p in receipts]
+    index = settings.data_docs / "index.html"
+    links = [_link(index, "数据校验报告 / data docs", str(index)),
+             _link(problems_csv, "未解决的数据问题 / open problems")]
+    links += [_link(p, "错误回执 / error receipt") for p in receipts]
     create_markdown_artifact(key="ingest-links", markdown="\n".join(links),
                              description="本次导入的数据校验报告、问题清单与错误回执")
 
@@ -304,8 +309,6 @@ def report(kind: str, period: str | None = None, end: str | None = None, scope: 
     Without a period (a scheduled run), the last complete period before the run's scheduled time
     in Asia/Shanghai.
     """
-    from datetime import date
-
     settings = Settings.load(warehouse=warehouse, reports_out=out)
     logger = get_run_logger()
     if period is None:
@@ -320,7 +323,7 @@ def report(kind: str, period: str | None = None, end: str | None = None, scope: 
         logger.warning("data for this period changed since the last build: %s", change)
     if result.missing_notes:
         logger.warning("left 【待补充】 for %s: write them in %s", "、".join(result.missing_notes), result.notes)
-    links = [f"- [{path.name}]({path.resolve().as_uri()})" for path in (result.docx, result.evidence, result.pdf) if path]
+    links = [_link(path) for path in (result.docx, result.evidence, result.pdf) if path]
     create_markdown_artifact(key=f"report-{kind}", markdown="\n".join(links),
                              description=f"{result.docx.stem}：报告与证据文件")
     return result
@@ -337,15 +340,9 @@ def backfill(kind: str, first: str, last: str, scope: str | None = None, warehou
 
 def scheduled_day():
     """The date (Asia/Shanghai) this flow run was scheduled for; today outside a scheduled run."""
-    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     return datetime.fromisoformat(str(flow_run.get_scheduled_start_time())).astimezone(ZoneInfo(TIMEZONE)).date()
-
-
-def report_monthly(month: str, warehouse: str | None = None, out: str | None = None, scope: str | None = None) -> Report:
-    """The monthly report of a month (YYYY-MM): `report('monthly', month, …)`."""
-    return report("monthly", month, warehouse=warehouse, out=out, scope=scope)
 
 
 @dataclass
@@ -373,6 +370,6 @@ def demo(out: str | None = None, warehouse: str | None = None, inbox: str | None
     files = write_demo_inbox(settings.inbox)
     get_run_logger().info("demo inbox: %d files in %s", len(files), settings.inbox)
     ingested = ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox), reports=str(settings.reports_out))
-    report = report_monthly(DEMO_MONTH, warehouse=str(settings.warehouse), out=str(settings.reports_out))
-    return DemoResult(settings.inbox, settings.warehouse, report, ingested.problems_csv, ingested.receipts,
+    monthly = report("monthly", DEMO_MONTH, warehouse=str(settings.warehouse), out=str(settings.reports_out))
+    return DemoResult(settings.inbox, settings.warehouse, monthly, ingested.problems_csv, ingested.receipts,
                       ingested.open_problems, ingested)

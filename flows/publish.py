@@ -37,12 +37,11 @@ NUMBER_MASKS = (
 def scrub_numbers(con: duckdb.DuckDBPyConnection, database: str) -> None:
     """Mask ID and phone numbers in every text column of every table of `database`."""
     any_number = "|".join(f"({pattern})" for pattern, _ in NUMBER_MASKS)
-    columns = con.execute("select schema_name, table_name, column_name from duckdb_columns() "
-                          "where database_name = ? and data_type = 'VARCHAR'", [database]).fetchall()
+    columns = con.execute("""
+        select c.schema_name, c.table_name, c.column_name
+        from duckdb_columns() c join duckdb_tables() t using (database_name, schema_name, table_name)
+        where c.database_name = ? and c.data_type = 'VARCHAR'""", [database]).fetchall()  # tables, not views
     for schema, table, column in columns:
-        if con.execute(f"select table_type from information_schema.tables where table_catalog = ? "
-                       f"and table_schema = ? and table_name = ?", [database, schema, table]).fetchone()[0] != "BASE TABLE":
-            continue
         expression = f'"{column}"'
         for pattern, replacement in NUMBER_MASKS:
             expression = f"regexp_replace({expression}, '{pattern}', '{replacement}', 'g')"

@@ -13,7 +13,7 @@ import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import duckdb
 
@@ -21,6 +21,7 @@ from flows.dictionary import apply_comments
 from flows.extract.contracts import CONTRACTS
 
 LAYERS = ("raw", "staging", "core", "marts", "metrics")
+T = TypeVar("T")
 
 
 class WarehouseMissing(Exception):
@@ -34,21 +35,36 @@ class WarehouseBusy(Exception):
 LOCK_WAIT_SECONDS = 120.0  # how long to wait for another process's lock on the file
 
 
-def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
-    """Connect, waiting (bounded) while another process holds the file's lock."""
+class LockHeld(Exception):
+    """Another process holds a lock we want (raised by an attempt given to `wait_for_lock`)."""
+
+
+def wait_for_lock(attempt: Callable[[], T], wait: float, what: Path) -> T:
+    """Call `attempt` until it stops raising LockHeld, for at most `wait` seconds, backing off."""
     deadline = time.monotonic() + wait
     pause = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
-                raise
+            return attempt()
+        except LockHeld as held:
             if time.monotonic() >= deadline:
-                raise WarehouseBusy(f"warehouse {path} is busy: another process has held it for {wait:.0f} s "
-                                    "(an ingest or report still running?); try again when it has finished") from error
+                raise WarehouseBusy(f"warehouse {what} is busy: another process has held it for {wait:.0f} s "
+                                    "(an ingest or report still running?); try again when it has finished") from held
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
+
+
+def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting (bounded) while another process holds the file's lock."""
+    def attempt() -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" in str(error).lower():
+                raise LockHeld(str(error)) from error
+            raise
+
+    return wait_for_lock(attempt, wait, path)
 
 
 def _statement(model: Path) -> str:

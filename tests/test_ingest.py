@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from flows.metrics import activity_metrics
-from flows.pipeline import ingest, report_monthly
+from flows.pipeline import ingest, report
 from workbooks import LEDGER_HEADER, write_xlsx
 
 REGISTER = "组织机构与班子（2022年版）.xlsx"
@@ -144,17 +144,17 @@ def test_a_corrected_resubmission_replaces_its_predecessor_and_closes_its_proble
 
 def test_monthly_report_writes_the_months_figures(prefect, settings, inbox):
     run(settings)
-    report = report_monthly("2022-06", warehouse=str(settings.warehouse), out=str(settings.reports_out))
-    assert report.docx.name == "XX市社科联_月报_2022-06.docx" and report.docx.exists()
+    monthly = report("monthly", "2022-06", warehouse=str(settings.warehouse), out=str(settings.reports_out))
+    assert monthly.docx.name == "XX市社科联_月报_2022-06.docx" and monthly.docx.exists()
     from docx import Document
 
-    text = [p.text for p in Document(str(report.docx)).paragraphs]
+    text = [p.text for p in Document(str(monthly.docx)).paragraphs]
     assert text[0] == "XX市社科联2022年6月党建工作进展情况"
     assert "一、本月工作开展情况" in text
     month = next(p for p in text if p.startswith("2022年6月"))
     assert month.startswith("2022年6月，XX市社科联各级党组织共开展各类活动5次，参加87人次。")
     assert "（领导干部讲党课1次）" in month and "专题读书班" not in month  # zero figures are left out
-    evidence = report.evidence.read_text(encoding="utf-8-sig").splitlines()
+    evidence = monthly.evidence.read_text(encoding="utf-8-sig").splitlines()
     assert sum(line.startswith("activities_total,2022-06-01,2022-06-30,全部,5,5次,") for line in evidence) == 5
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from flows.metrics import evidence
 from flows.report.template import Figure
 
 COLUMNS = ["metric_id", "period_start", "period_end", "scope", "value", "written_as", "path", "sheet", "row_number"]
@@ -42,10 +43,8 @@ def write_evidence(con: duckdb.DuckDBPyConnection, path: Path, figures: list[Fig
             windows[(f.period_start, f.period_end)].add(f.metric_id)
     rows = defaultdict(list)
     for (start, end), metric_ids in windows.items():
-        found = con.execute("select metric_id, path, sheet, row_number from metrics.evidence(?::date, ?::date, "
-                            "scope_name := ?) where list_contains(?, metric_id) order by all",
-                            [start, end, scope, sorted(metric_ids)]).fetchall()
-        for metric_id, *place in found:
+        found = evidence(con, start, end, scope)
+        for metric_id, *place in found[found["metric_id"].isin(metric_ids)].itertuples(index=False):
             rows[(metric_id, start, end)].append(place)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8-sig") as handle:

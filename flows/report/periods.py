@@ -40,15 +40,16 @@ class ReportPeriod:
         """The period in words, for templates: {year} {month} {week} {start} {end} …"""
         return {"year": str(self.end.year), "month": str(self.end.month), "week": self.label.split("W")[-1].lstrip("0"),
                 "start": chinese_date(self.start), "end": chinese_date(self.end),
-                "end_full": f"{self.end.year}年{chinese_date(self.end)}"}
+                "end_full": chinese_date(self.end, with_year=True)}
 
 
 TYPE_NAMES = {"weekly": "周报", "monthly": "月报", "annual": "年度总结", "duty": "述职报告"}
 MAIN_WINDOW = {"weekly": "w", "monthly": "m", "annual": "y", "duty": "y"}
 
 
-def chinese_date(day: date) -> str:
-    return f"{day.month}月{day.day}日"
+def chinese_date(day: date, with_year: bool = False) -> str:
+    """4月30日, or with the year 2021年4月30日."""
+    return f"{day.year}年{day.month}月{day.day}日" if with_year else f"{day.month}月{day.day}日"
 
 
 def _year_to(end: date) -> Window:

@@ -12,7 +12,7 @@ from typing import Callable
 
 import duckdb
 
-from flows.report.periods import ReportPeriod
+from flows.report.periods import ReportPeriod, chinese_date
 
 # the activity metrics a month-on-month table compares, in the order of metrics.md
 MONTH_ON_MONTH = ("activities_total", "participants_total", "study_sessions", "centre_group_sessions",
@@ -53,7 +53,7 @@ def tables(con: duckdb.DuckDBPyConnection, period: ReportPeriod, scope: str | No
                            "from marts.missing_submissions(?::date, ?::date, scope_name := ?) "
                            "order by unit_type, unit_name", args).fetchall()
         return (["单位", "类型", "上次报送截至"],
-                [[u, t or "", f"{d.year}年{d.month}月{d.day}日" if d else "本年未报送"] for u, t, d in rows]
+                [[u, t or "", chinese_date(d, with_year=True) if d else "本年未报送"] for u, t, d in rows]
                 or [["（均已报送）", "", ""]])
 
     def problems():
