@@ -65,7 +65,8 @@ def text_frame(rows: pd.DataFrame) -> pd.DataFrame:
 
 def as_objects(frame: pd.DataFrame) -> pd.DataFrame:
     """A few rows as plain Python values (None for missing), for row-by-row logic."""
-    return frame.astype(object).where(frame.notna(), None)
+    return pd.DataFrame(frame.to_numpy(dtype=object, na_value=None), index=frame.index, columns=frame.columns,
+                        dtype=object)
 
 
 def column_letter(index: int) -> str:

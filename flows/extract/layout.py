@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from flows.extract.contracts import CONTRACTS, Contract, header_key
@@ -216,18 +217,20 @@ def classify_rows(rows: pd.DataFrame) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    reason = pd.Series(None, index=rows.index, dtype=object)
+    reasons = np.full(len(rows), None, dtype=object)
     if rows.empty:
-        return reason
+        return pd.Series(reasons, index=rows.index, dtype=object)
     arrays = [pa.array(rows[c], type=pa.large_string(), from_pandas=True) for c in rows.columns]
     first = pc.utf8_trim_whitespace(pc.coalesce(*arrays))
     spaces_only = pc.fill_null(pc.equal(first, ""), False).to_numpy(zero_copy_only=False)
-    first = first.to_pandas().astype("str")
-    first.index = rows.index
-    for row_number in rows.index[spaces_only]:
-        cells = [str(v).strip() for v in rows.loc[row_number] if pd.notna(v) and str(v).strip()]
-        first[row_number] = cells[0] if cells else pd.NA
-    reason[first.isna()] = "blank"
+    if spaces_only.any():
+        firsts = first.to_pylist()
+        for position in spaces_only.nonzero()[0]:
+            cells = [str(v).strip() for v in rows.iloc[position] if pd.notna(v) and str(v).strip()]
+            firsts[position] = cells[0] if cells else None
+        first = pa.array(firsts, type=pa.large_string())
+    reasons[pc.is_null(first).to_numpy(zero_copy_only=False)] = "blank"
     for name, pattern in _NOT_DATA:
-        reason[first.str.match(pattern).fillna(False).astype(bool) & reason.isna()] = name
-    return reason
+        matched = pc.fill_null(pc.match_substring_regex(first, pattern), False).to_numpy(zero_copy_only=False)
+        reasons[matched & pd.isna(reasons)] = name
+    return pd.Series(reasons, index=rows.index, dtype=object)
