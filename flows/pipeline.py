@@ -19,6 +19,7 @@ import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
 from flows.extract import FileRead, to_frame
@@ -28,7 +29,7 @@ from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
     summary_by_unit, unit_aliases,
 )
-from flows.publish import analyst_path, publish_analyst_copy
+from flows.publish import publish_analyst_copy
 from flows.problems import open_problems, write_problems_csv, write_receipts
 from flows.alerts import notify_failure
 from flows.ops import TIMEZONE, warehouse_writer
@@ -36,7 +37,7 @@ from flows.report import Report, build
 from flows.report.pdf import to_pdf
 from flows.report.periods import between, previous
 from flows.settings import Settings
-from flows.validate import PROBLEM_COLUMNS, read_suite, refusal_problems, validate_records
+from flows.validate import PROBLEM_COLUMNS, read_suite, refusal_problems, validate_records, warm_up
 from flows.warehouse import open_warehouse
 
 # files extracted, validated and loaded together: up to this many bytes (bounds memory; a
@@ -189,12 +190,13 @@ def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str 
         return _ingest(settings, max(1, parallel))
 
 
-def _extract(paths: list[Path], parallel: int) -> list[FileRead]:
-    """Extract a batch as `parallel` tasks on the flow's task runner, results in the order given."""
-    if parallel == 1:
-        return extract_files(paths)
-    chunks = [paths[i::parallel] for i in range(parallel) if paths[i::parallel]]
-    futures = [extract_files.submit(chunk) for chunk in chunks]
+def _start_extract(paths: list[Path], parallel: int) -> list[PrefectFuture]:
+    """Start extracting a batch as `parallel` tasks on the flow's task runner; the flow goes on meanwhile."""
+    return [extract_files.submit(paths[i::parallel]) for i in range(parallel) if paths[i::parallel]]
+
+
+def _extracted(futures: list[PrefectFuture], paths: list[Path]) -> list[FileRead]:
+    """A started batch's reads, in the order of its paths."""
     by_path = {read.path: read for future in futures for read in future.result()}
     return [by_path[path] for path in paths]
 
@@ -215,18 +217,25 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     done = rows = 0
     loaded_sources: list[FileRead] = []
     checked: set[str] = set()
-    for group in (register_paths, other_paths):
-        for batch_paths in batches(group):
-            reads = _extract(batch_paths, parallel)
-            loaded_sources += [r for r in reads if r.refusal is None and r.source == "unit_register"]
-            for batch in _register_first(reads):
-                load_files(batch, validate_batch(batch, settings), settings, run_id)
-                if loaded_sources:  # validated against this run's register already
-                    checked.update(r.file_id for r in batch if r.source != "unit_register")
-            done += len(reads)
-            rows += sum(r.rows for r in reads)
-            elapsed = time.perf_counter() - started
-            logger.info("%d/%d files, %d rows, %.0f rows/s", done, len(found.new), rows, rows / max(elapsed, 1e-9))
+    planned = batches(register_paths) + batches(other_paths)
+    # the next batch is read while this one is validated and loaded; the first two from the start
+    started_batches = [_start_extract(paths, parallel) for paths in planned[:2]]
+    if planned:
+        warm_up(settings.expectations_dir, settings.data_docs)  # while the first batches are read
+    for number, batch_paths in enumerate(planned, start=1):
+        reads = _extracted(started_batches[number - 1], batch_paths)
+        started_batches[number - 1] = []  # read: let the batch go once loaded
+        if len(started_batches) <= number < len(planned):
+            started_batches.append(_start_extract(planned[number], parallel))
+        loaded_sources += [r for r in reads if r.refusal is None and r.source == "unit_register"]
+        for batch in _register_first(reads):
+            load_files(batch, validate_batch(batch, settings), settings, run_id)
+            if loaded_sources:  # validated against this run's register already
+                checked.update(r.file_id for r in batch if r.source != "unit_register")
+        done += len(reads)
+        rows += sum(r.rows for r in reads)
+        elapsed = time.perf_counter() - started
+        logger.info("%d/%d files, %d rows, %.0f rows/s", done, len(found.new), rows, rows / max(elapsed, 1e-9))
 
     if any(r.source == "unit_register" for r in loaded_sources):
         revalidate_units(settings, run_id, checked)
@@ -237,9 +246,7 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
         touched = found.new + [p for p, _ in found.duplicates]
         states = file_states(con, [relative(p, settings.inbox) for p in touched])
     changed = bool(found.new or found.duplicates)
-    analyst = analyst_path(settings.warehouse)
-    if changed or not analyst.exists():  # nothing new: the published copy is still current
-        analyst = publish(settings)
+    analyst = publish(settings)  # also catches up after a run that crashed before publishing
     touched_paths = set(states["path"]) if changed else set()
     problems_csv, receipts, open_count = write_problem_files(settings, touched_paths, set(states["unit"].dropna()))
     publish_summary(states)
@@ -278,7 +285,7 @@ def publish_links(settings: Settings, problems_csv: Path, receipts: list[Path]) 
 
 @task(cache_policy=NONE, **IO_RETRIES)
 def publish(settings: Settings) -> Path:
-    """Publish the read-only analyst copy, personal data masked."""
+    """Bring the read-only analyst copy up to date, personal data masked."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
         return publish_analyst_copy(con, settings.warehouse)
 

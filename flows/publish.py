@@ -2,10 +2,15 @@
 
 A DuckDB writer holds its file exclusively, and a reader in another process would block
 the writer. Analysts therefore never open the live file: each ingest that changed something
-copies the warehouse file (tables, views, macros, comments), masks personal data in that
-scratch copy, writes the published file afresh from it (so no masked byte survives in free
-blocks), and moves it over the published copy in one rename. A reader still open on the old copy keeps reading
-it undisturbed; the next connection sees the new one.
+writes a staging file and moves it over the published copy in one rename. A reader still
+open on the old copy keeps reading it undisturbed; the next connection sees the new one.
+
+Rows enter the copy already masked (the masks are select expressions), so no unmasked
+byte is ever written to it, not even to blocks it later frees. Publishing is incremental:
+the published copy is copied and only the rows of the files that differ from it are
+written again (so one new file costs the same in a large warehouse as in an empty one,
+and a run that crashed before publishing is caught up by the next). The first
+publication, or a schema changed by a new version of the models, writes it afresh.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 # personal data (党员发展: names and phone numbers), masked in the analyst copy
 MASKS = {
@@ -34,19 +40,41 @@ NUMBER_MASKS = (
 )
 
 
-def scrub_numbers(con: duckdb.DuckDBPyConnection, database: str) -> None:
-    """Mask ID and phone numbers in every text column of every table of `database`."""
-    any_number = "|".join(f"({pattern})" for pattern, _ in NUMBER_MASKS)
-    columns = con.execute("""
-        select c.schema_name, c.table_name, c.column_name
-        from duckdb_columns() c join duckdb_tables() t using (database_name, schema_name, table_name)
-        where c.database_name = ? and c.data_type = 'VARCHAR'""", [database]).fetchall()  # tables, not views
-    for schema, table, column in columns:
-        expression = f'"{column}"'
+def _masked(column: str, data_type: str, table: str, database: str) -> str:
+    """The select expression that gives a column's value as analysts may see it."""
+    expression = MASKS.get(table, {}).get(column, f'"{column}"')
+    if table == "raw.problems" and column == "value":  # a broken rule's value may itself be personal data
+        expression = (f"case when file_id in (select file_id from {database}.raw.files "
+                      f"where source = 'party_development') then '***' else value end")
+    if data_type == "VARCHAR":  # numbers that identify a person, in any text
         for pattern, replacement in NUMBER_MASKS:
             expression = f"regexp_replace({expression}, '{pattern}', '{replacement}', 'g')"
-        con.execute(f'update {database}."{schema}"."{table}" set "{column}" = {expression} '
-                    f"where regexp_matches(\"{column}\", '{any_number}')")
+    return f'{expression} as "{column}"'
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[tuple[str, str]]]:
+    """Each base table of `database` (schema.table) with its columns and their types."""
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for schema, table, column, data_type in con.execute("""
+            select c.schema_name, c.table_name, c.column_name, c.data_type
+            from duckdb_columns() c join duckdb_tables() t using (database_name, schema_name, table_name)
+            where c.database_name = ? order by c.schema_name, c.table_name, c.column_index""", [database]).fetchall():
+        tables.setdefault(f"{schema}.{table}", []).append((column, data_type))
+    return tables
+
+
+def _schema(con: duckdb.DuckDBPyConnection, database: str) -> str:
+    """A fingerprint of a database's objects (columns, views, macros, comments)."""
+    return con.execute("""
+        select md5(string_agg(concat_ws('|', kind, schema_name, name, definition, comment), chr(10) order by kind, schema_name, name))
+        from (
+            select 'column' as kind, schema_name, table_name || '.' || column_name as name, data_type as definition, comment
+              from duckdb_columns() where database_name = $db
+            union all select 'view', schema_name, view_name, sql, comment from duckdb_views() where database_name = $db
+            union all select 'table', schema_name, table_name, null, comment from duckdb_tables() where database_name = $db
+            union all select 'macro', schema_name, function_name, macro_definition, comment
+              from duckdb_functions() where database_name = $db and function_type like '%macro')""",
+                       {"db": database}).fetchone()[0]
 
 
 def analyst_path(warehouse: Path) -> Path:
@@ -54,36 +82,76 @@ def analyst_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}_analyst{warehouse.suffix}")
 
 
-def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
-    """Copy the warehouse into the analyst file, personal data masked, replacing it atomically.
+# what tells whether a file's rows differ between the warehouse and the copy: record tables
+# are written once, with their file (raw.files); what changes later is a file's arrivals
+# (copies), its problems (re-checked when a new register arrives) and its sending unit
+CHANGE_MARKS = {
+    "raw.files": "file_id, run_id, unit_name",
+    "raw.file_arrivals": "file_id, run_id, arrived_at",
+    "raw.problems": "file_id, rule, row_number, run_id, first_seen_at",
+}
 
-    Masking happens in a scratch copy; the published file is then written afresh from it
-    (copy from database), so the bytes the masks replaced are not left behind in free blocks.
+
+def _changed_files(con: duckdb.DuckDBPyConnection, database: str, published: str) -> list[str]:
+    """The files whose rows differ between the warehouse and the published copy."""
+    differences = " union ".join(
+        f"(select file_id from (select {marks} from {a}.{table} except all select {marks} from {b}.{table}))"
+        for table, marks in CHANGE_MARKS.items() for a, b in ((database, published), (published, database)))
+    return [file_id for (file_id,) in con.execute(differences).fetchall()]
+
+
+def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
+    """Bring the analyst copy of the warehouse `con` writes up to date, personal data masked, atomically.
+
+    Only the rows of files that differ from the published copy are written again; without a
+    copy, or when the warehouse's schema (models, comments) changed, the whole copy afresh.
     """
     target = analyst_path(warehouse)
-    scratch, staging = (target.with_name(target.name + suffix) for suffix in (".masking", ".tmp"))
-    for path in (scratch, staging):
-        path.unlink(missing_ok=True)
-    con.execute("checkpoint")  # we are the one writer: the file now holds everything
-    shutil.copyfile(warehouse, scratch)
-    con.execute(f"attach '{scratch}' as analyst_scratch")
-    try:
-        for table, columns in MASKS.items():
-            assignments = ", ".join(f"{column} = {expression}" for column, expression in columns.items())
-            con.execute(f"update analyst_scratch.{table} set {assignments}")
-        # a broken rule's original value may itself be personal data
-        con.execute("""
-            update analyst_scratch.raw.problems set value = '***'
-            where file_id in (select file_id from analyst_scratch.raw.files where source = 'party_development')
-        """)
-        scrub_numbers(con, "analyst_scratch")
-        con.execute(f"attach '{staging}' as analyst_copy")
+    staging = target.with_name(target.name + ".tmp")
+    published_schema = target.with_name(target.name + ".schema")  # the warehouse's schema when published
+    staging.unlink(missing_ok=True)
+    database = con.execute("select current_database()").fetchone()[0]
+    schema = _schema(con, database)
+    changed = None
+    if target.exists() and published_schema.exists() and published_schema.read_text() == schema:
+        con.execute(f"attach '{target}' as analyst_published (read_only)")
         try:
-            con.execute("copy from database analyst_scratch to analyst_copy")
+            changed = _changed_files(con, database, "analyst_published")
         finally:
-            con.execute("detach analyst_copy")
+            con.execute("detach analyst_published")
+        if not changed:
+            return target  # already current
+        shutil.copyfile(target, staging)
+    con.execute(f"attach '{staging}' as analyst_copy")
+    try:
+        if changed is None:
+            con.execute(f"copy from database {database} to analyst_copy (schema)")
+        _write_rows(con, database, changed)
     finally:
-        con.execute("detach analyst_scratch")
-        scratch.unlink(missing_ok=True)
+        con.execute("detach analyst_copy")
+    published_schema.unlink(missing_ok=True)  # a crash before it is written again means: afresh next time
     os.replace(staging, target)
+    published_schema.write_text(schema)
     return target
+
+
+def _write_rows(con: duckdb.DuckDBPyConnection, database: str, files: list[str] | None) -> None:
+    """Write every table's rows (or only those of `files`) into the attached copy, masked, in one transaction."""
+    scope = ""
+    if files is not None:
+        con.register("changed_files", pa.table({"file_id": pa.array(files, pa.string())}))
+        scope = " where file_id in (select file_id from changed_files)"
+    con.execute("begin transaction")
+    try:
+        for table, columns in _tables(con, database).items():
+            if files is not None:
+                con.execute(f"delete from analyst_copy.{table}{scope}")
+            select = ", ".join(_masked(column, data_type, table, database) for column, data_type in columns)
+            con.execute(f"insert into analyst_copy.{table} by name select {select} from {database}.{table}{scope}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        if files is not None:
+            con.unregister("changed_files")
