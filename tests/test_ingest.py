@@ -268,3 +268,63 @@ def test_analysts_read_a_published_copy_with_personal_data_masked_and_never_bloc
     assert fresh.execute("select count(*) from core.activities").fetchone()[0] == before + 1
     live = duckdb.connect(str(settings.warehouse), read_only=True)
     assert live.execute("select person_name from raw.development_rows").fetchall() == [("李明",)]
+
+
+def tables_of(path) -> dict:
+    """Every table's rows, in a stable order."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [f"{s}.{t}" for s, t in con.execute("select schema_name, table_name from duckdb_tables() order by all").fetchall()]
+        return {name: con.execute(f"select * from {name} order by all").fetchall() for name in names}
+
+
+def test_a_load_republishes_only_its_own_files_and_the_copy_equals_one_written_afresh(prefect, settings, inbox, tmp_path):
+    from flows.publish import publish_analyst_copy
+
+    run(settings)  # the first publication writes the whole copy
+    write_xlsx(settings.inbox / "机关第一党支部2022年党员发展台账.xlsx", {"党员发展": [
+        ["姓名", "支部", "确定日期", "阶段", "联系电话", "备注"],
+        ["李明", "一支部", date(2022, 6, 10), "入党积极分子", "13800001234", "身份证 110101199003071234"]]})
+    shutil.copy(settings.inbox / REGISTER, settings.inbox / "组织机构与班子-副本.xlsx")
+    again = run(settings)  # a new file and a copy of a loaded one: only their rows are written
+    assert sorted(again.files["status"]) == ["duplicate", "loaded"]
+
+    with duckdb.connect(str(settings.warehouse)) as con:  # the same warehouse, published afresh elsewhere
+        afresh = publish_analyst_copy(con, tmp_path / "afresh.duckdb")  # no copy there yet: all of it
+    incremental = tables_of(again.analyst_copy)
+    assert incremental == tables_of(afresh)
+    text = " ".join(str(v) for rows in incremental.values() for row in rows for v in row)
+    assert "李明" not in text and "13800001234" not in text and "110101199003071234" not in text
+
+
+def flow_runs() -> int:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return len(client.read_flow_runs(limit=200))
+
+
+def test_ingest_with_nothing_new_answers_without_a_flow_run_unless_the_last_run_stopped_half_way(
+        prefect, settings, inbox, capsys, monkeypatch):
+    from flows.cli import main
+
+    monkeypatch.setenv("TAIZHANG_REPORTS", str(settings.reports_out))
+    command = ["--warehouse", str(settings.warehouse), "ingest", "--inbox", str(settings.inbox)]
+    assert main(command) == 0
+    assert "loaded" in capsys.readouterr().out
+    runs = flow_runs()
+
+    assert main(command) == 0  # nothing new: a plain read says so
+    out = capsys.readouterr().out
+    assert "没有新文件" in out and f"problems:  {settings.reports_out / 'problems.csv'}" in out
+    assert flow_runs() == runs
+
+    (settings.reports_out / "problems.csv").unlink()  # as if the last run had stopped before its end
+    assert main(command) == 0
+    assert "没有新文件" in capsys.readouterr().out and (settings.reports_out / "problems.csv").exists()
+    assert flow_runs() == runs + 1  # the flow ran, and wrote what was missing
+
+    write_xlsx(settings.inbox / "研究室2022年6月学习台账.xlsx", {"台账": [
+        LEDGER_HEADER, [1, date(2022, 6, 8), "研讨交流", "研讨交流（第1次）", "研究室", None, None, 12]]})
+    assert main(command) == 0
+    assert "loaded     研究室2022年6月学习台账.xlsx" in capsys.readouterr().out
+    assert flow_runs() == runs + 2
