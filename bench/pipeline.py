@@ -128,16 +128,20 @@ def run_ingest_flow(warehouse: Path, folder: Path, env: dict) -> float:
 
 
 def one_new_file(full: Path, env: dict, work: Path) -> None:
-    folder = work / "one_new"
-    folder.mkdir()
-    write_ledger(folder / "机关第一党支部2021年12月学习台账.xlsx", 2_000, seed=99_999)
-    into_full, _, _ = run_ingest(full, folder, env)
-    empty = work / "empty.duckdb"
-    into_empty, _, _ = run_ingest(empty, folder, env)
+    """One new 2,000-row workbook into the full warehouse and into an empty one, twice each
+    (alternating, a different file each time); the better of each pair is shown."""
+    into_full, into_empty = [], []
+    for attempt in range(2):
+        folder = work / f"one_new_{attempt}"
+        folder.mkdir()
+        write_ledger(folder / f"机关第一党支部2021年{11 + attempt}月学习台账.xlsx", 2_000, seed=99_990 + attempt)
+        into_full.append(run_ingest(full, folder, env)[0])
+        into_empty.append(run_ingest(work / f"empty_{attempt}.duckdb", folder, env)[0])
     with duckdb.connect(str(full), read_only=True) as con:
         size = con.execute("select count(*) from raw.activity_rows").fetchone()[0]
-    print(f"one new file (2,000 rows): into the full warehouse ({size:,} rows) {into_full:.2f} s, "
-          f"into an empty one {into_empty:.2f} s (ratio {into_full / into_empty:.2f})")
+    print(f"one new file (2,000 rows): into the full warehouse ({size:,} rows) {min(into_full):.2f} s, "
+          f"into an empty one {min(into_empty):.2f} s (ratio {min(into_full) / min(into_empty):.2f}; "
+          f"all runs: {', '.join(f'{t:.2f}' for t in into_full)} / {', '.join(f'{t:.2f}' for t in into_empty)})")
 
 
 def reports_and_metrics(work: Path, env: dict) -> None:
