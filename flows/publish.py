@@ -77,6 +77,16 @@ def _schema(con: duckdb.DuckDBPyConnection, database: str) -> str:
                        {"db": database}).fetchone()[0]
 
 
+def _identifier(name: str) -> str:
+    """A name as a quoted SQL identifier (a warehouse's database is named after its file)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(path: Path) -> str:
+    """A path as a quoted SQL string."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def analyst_path(warehouse: Path) -> Path:
     """Where the analyst copy of a warehouse is published: beside it, `…_analyst.duckdb`."""
     return warehouse.with_name(f"{warehouse.stem}_analyst{warehouse.suffix}")
@@ -110,11 +120,12 @@ def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Pat
     staging = target.with_name(target.name + ".tmp")
     published_schema = target.with_name(target.name + ".schema")  # the warehouse's schema when published
     staging.unlink(missing_ok=True)
-    database = con.execute("select current_database()").fetchone()[0]
-    schema = _schema(con, database)
+    name = con.execute("select current_database()").fetchone()[0]  # the file's stem: any word, any script
+    database = _identifier(name)
+    schema = _schema(con, name)
     changed = None
     if target.exists() and published_schema.exists() and published_schema.read_text() == schema:
-        con.execute(f"attach '{target}' as analyst_published (read_only)")
+        con.execute(f"attach {_literal(target)} as analyst_published (read_only)")
         try:
             changed = _changed_files(con, database, "analyst_published")
         finally:
@@ -122,11 +133,11 @@ def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Pat
         if not changed:
             return target  # already current
         shutil.copyfile(target, staging)
-    con.execute(f"attach '{staging}' as analyst_copy")
+    con.execute(f"attach {_literal(staging)} as analyst_copy")
     try:
         if changed is None:
             con.execute(f"copy from database {database} to analyst_copy (schema)")
-        _write_rows(con, database, changed)
+        _write_rows(con, name, changed)
     finally:
         con.execute("detach analyst_copy")
     published_schema.unlink(missing_ok=True)  # a crash before it is written again means: afresh next time
@@ -135,15 +146,17 @@ def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Pat
     return target
 
 
-def _write_rows(con: duckdb.DuckDBPyConnection, database: str, files: list[str] | None) -> None:
-    """Write every table's rows (or only those of `files`) into the attached copy, masked, in one transaction."""
+def _write_rows(con: duckdb.DuckDBPyConnection, name: str, files: list[str] | None) -> None:
+    """Write every table's rows (or only those of `files`) of database `name` into the attached copy,
+    masked, in one transaction."""
+    database = _identifier(name)
     scope = ""
     if files is not None:
         con.register("changed_files", pa.table({"file_id": pa.array(files, pa.string())}))
         scope = " where file_id in (select file_id from changed_files)"
     con.execute("begin transaction")
     try:
-        for table, columns in _tables(con, database).items():
+        for table, columns in _tables(con, name).items():
             if files is not None:
                 con.execute(f"delete from analyst_copy.{table}{scope}")
             select = ", ".join(_masked(column, data_type, table, database) for column, data_type in columns)
