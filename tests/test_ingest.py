@@ -8,6 +8,7 @@ import pytest
 
 from flows.metrics import activity_metrics
 from flows.pipeline import ingest, report
+from snapshots import tables_of
 from workbooks import LEDGER_HEADER, write_xlsx
 
 REGISTER = "组织机构与班子（2022年版）.xlsx"
@@ -268,13 +269,6 @@ def test_analysts_read_a_published_copy_with_personal_data_masked_and_never_bloc
     assert fresh.execute("select count(*) from core.activities").fetchone()[0] == before + 1
     live = duckdb.connect(str(settings.warehouse), read_only=True)
     assert live.execute("select person_name from raw.development_rows").fetchall() == [("李明",)]
-
-
-def tables_of(path) -> dict:
-    """Every table's rows, in a stable order."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        names = [f"{s}.{t}" for s, t in con.execute("select schema_name, table_name from duckdb_tables() order by all").fetchall()]
-        return {name: con.execute(f"select * from {name} order by all").fetchall() for name in names}
 
 
 def test_a_load_republishes_only_its_own_files_and_the_copy_equals_one_written_afresh(prefect, settings, inbox, tmp_path):

@@ -14,7 +14,9 @@ import pytest
 from flows.demo import write_demo_inbox
 from flows.extract.contracts import CONTRACTS
 from flows.pipeline import ingest
+from flows.publish import analyst_path, publish_analyst_copy
 from flows.settings import Settings
+from snapshots import tables_of
 
 TAIZHANG = str(Path(sys.executable).with_name("taizhang"))
 KILLS = 12
@@ -93,6 +95,10 @@ def test_a_loader_killed_at_random_moments_leaves_no_partial_load_and_ends_like_
     assert final.returncode == 0, final.stderr[-2000:]
     invariants(warehouse)
     assert fingerprint(warehouse) == fingerprint(reference), moments
+    # the analyst copy, published bit by bit across the killed runs, is what a fresh one would be
+    with duckdb.connect(str(warehouse)) as con:
+        afresh = publish_analyst_copy(con, tmp_path / "afresh.duckdb")
+    assert tables_of(analyst_path(warehouse)) == tables_of(afresh), moments
 
 
 def test_hostile_sheet_names_and_headers_never_change_the_schema(prefect, settings):
