@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from flows.extract import FileRead, sha256_of
+from flows.extract import FileRead, concat, sha256_of
 
 
 @dataclass
@@ -154,7 +154,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, files: list[FileRead], problems: 
         _insert(con, "raw.sheets", sheets)
         _insert(con, "raw.skipped_rows", skipped)
         for table, parts in tables.items():
-            _insert(con, f"raw.{table}", pa.concat_tables(parts, promote_options="permissive"))
+            _insert(con, f"raw.{table}", concat(parts))
         _insert(con, "raw.problems", problems)
         con.execute("commit")
     except BaseException:

@@ -15,14 +15,13 @@ from typing import TypeVar
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
-from flows.extract import FileRead, to_frame
+from flows.extract import FileRead, concat, to_frame
 from flows.extract.pool import extract_many
 from flows.extract.contracts import CONTRACTS
 from flows.load import (
@@ -121,7 +120,7 @@ def validate_batch(files: list[FileRead], settings: Settings) -> pd.DataFrame:
     for contract in CONTRACTS:
         tables = [f.tables[contract.table] for f in files if contract.table in f.tables]
         if tables:
-            records = to_frame(pa.concat_tables(tables, promote_options="permissive"))
+            records = to_frame(concat(tables))
             problems.append(validate_records(records, contract, settings.expectations_dir, by_id, parameters,
                                              docs_dir=settings.data_docs))
     return pd.concat([p for p in problems if not p.empty] or [problems[0]], ignore_index=True)

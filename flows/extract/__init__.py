@@ -136,8 +136,11 @@ def _records(cells: pd.DataFrame, contract: Contract, columns: dict[str, str],
     return out
 
 
-def _concat(tables: list[pa.Table]) -> pa.Table:
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
+def concat(tables: list[pa.Table]) -> pa.Table:
+    """Tables of records as one, columns missing from some filled with nulls, each column in one
+    chunk: a batch of thousands of small files would otherwise make every later step (pandas,
+    Great Expectations, DuckDB's insert) work chunk by chunk, about ten times slower."""
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive").combine_chunks()
 
 
 def _refuse(read: FileRead, reason: str, kind: str) -> FileRead:
@@ -238,7 +241,7 @@ def extract_file(path: Path) -> FileRead:
                    "row_number": pa.array(body.index.to_numpy(dtype="int64"), pa.int32())}
         table = pa.table({**lineage, **records})
         previous = read.tables.get(match.contract.table)
-        read.tables[match.contract.table] = table if previous is None else _concat([previous, table])
+        read.tables[match.contract.table] = table if previous is None else concat([previous, table])
         read.sheets.append(SheetRead(grid.sheet, "read", match.contract.name, match.row, match.columns, n))
 
     if read.source is None:
