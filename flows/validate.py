@@ -108,7 +108,7 @@ def _duplicate_of(frame: pd.DataFrame, contract: Contract, files: dict[str, File
 
 def prepare(records: pd.DataFrame, contract: Contract, files: dict[str, FileRead], today: date) -> pd.DataFrame:
     """The batch as validated: dates as timestamps, plus the derived columns rules compare with."""
-    frame = records.reset_index(drop=True).copy()
+    frame = records.reset_index(drop=True)  # copy-on-write: the caller's records stay as they were
     for f in contract.fields:
         if f.kind in (DATE, DATETIME):
             frame[f.name] = pd.to_datetime(frame[f.name])
@@ -116,8 +116,9 @@ def prepare(records: pd.DataFrame, contract: Contract, files: dict[str, FileRead
         [(file_id, p.label if p else None, pd.Timestamp(p.start - PERIOD_TOLERANCE) if p else pd.NaT,
           pd.Timestamp(p.end + PERIOD_TOLERANCE) if p else pd.NaT)
          for file_id, p in ((f, files[f].period) for f in frame["file_id"].unique())],
-        columns=["file_id", "period_label", "window_start", "window_end"])
-    frame = frame.merge(per_file, on="file_id", how="left")
+        columns=["file_id", "period_label", "window_start", "window_end"]).set_index("file_id")
+    for column in per_file.columns:  # added column by column: a merge would copy the whole batch
+        frame[column] = frame["file_id"].map(per_file[column])
     frame["today"] = pd.Timestamp(today)
     frame["duplicate_of"] = _duplicate_of(frame, contract, files)
     return frame

@@ -136,11 +136,20 @@ def _records(cells: pd.DataFrame, contract: Contract, columns: dict[str, str],
     return out
 
 
+SMALL_CHUNK_ROWS = 1_000
+
+
 def concat(tables: list[pa.Table]) -> pa.Table:
-    """Tables of records as one, columns missing from some filled with nulls, each column in one
-    chunk: a batch of thousands of small files would otherwise make every later step (pandas,
-    Great Expectations, DuckDB's insert) work chunk by chunk, about ten times slower."""
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive").combine_chunks()
+    """Tables of records as one, columns missing from some filled with nulls.
+
+    Many small tables (a batch of thousands of small files) are combined into one chunk per
+    column: in thousands of chunks every later step (pandas, Great Expectations, DuckDB's
+    insert) works chunk by chunk, several times slower. Larger ones stay as they are, since
+    combining copies them."""
+    if len(tables) == 1:
+        return tables[0]
+    table = pa.concat_tables(tables, promote_options="permissive")
+    return table.combine_chunks() if table.num_rows < SMALL_CHUNK_ROWS * len(tables) else table
 
 
 def _refuse(read: FileRead, reason: str, kind: str) -> FileRead:
