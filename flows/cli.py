@@ -197,7 +197,7 @@ def _problems(args: argparse.Namespace, settings: Settings) -> int:
         records = problems.astype(object).where(problems.notna(), None).to_dict("records")
         print(json.dumps(records, ensure_ascii=False, indent=2))
     elif args.format == "xlsx":
-        out = Path(args.out) if args.out else settings.reports_out / "receipts"
+        out = Path(args.out) if args.out else settings.receipts
         for path in write_receipts(problems, settings.inbox, out):
             print(path)
     elif problems.empty:
@@ -298,6 +298,7 @@ def _nothing_new(settings: Settings) -> bool:
     """
     from flows.dictionary import DICTIONARY
     from flows.load import scan_inbox
+    from flows.problems import receipts_in
     from flows.publish import analyst_path
     from flows.warehouse import WarehouseBusy, open_warehouse
 
@@ -318,10 +319,19 @@ def _nothing_new(settings: Settings) -> bool:
     except WarehouseBusy:
         return False
     print_ingest(pd.DataFrame())
-    print(f"warehouse: {settings.warehouse}")
+    print_ingest_outputs(settings.warehouse, analyst, problems_csv, open_count,
+                         receipts_in(settings.receipts))
+    return True
+
+
+def print_ingest_outputs(warehouse: Path, analyst: Path, problems_csv: Path, open_count: int,
+                         receipts: list[Path]) -> None:
+    """Where an ingest's results are: the warehouse, the analyst copy, the problems, the receipts."""
+    print(f"warehouse: {warehouse}")
     print(f"analysts:  {analyst} (read-only copy, personal data masked)")
     print(f"problems:  {problems_csv} ({open_count} open)")
-    return True
+    if receipts:
+        print(f"receipts:  {receipts[0].parent} (错误回执, one per unit)")
 
 
 def print_report(report) -> None:
@@ -369,11 +379,8 @@ def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) ->
         parallel = args.parallel or (4 if args.dask else 1)
         result = flow(warehouse=str(settings.warehouse), inbox=str(settings.inbox), parallel=parallel)
         print_ingest(result.files)
-        print(f"warehouse: {settings.warehouse}")
-        print(f"analysts:  {result.analyst_copy} (read-only copy, personal data masked)")
-        print(f"problems:  {result.problems_csv} ({result.open_problems} open)")
-        if result.receipts:
-            print(f"receipts:  {result.receipts[0].parent} (错误回执, one per unit)")
+        print_ingest_outputs(settings.warehouse, result.analyst_copy, result.problems_csv, result.open_problems,
+                             result.receipts)
     elif args.command == "report":
         from flows.report.periods import parse
 

@@ -8,6 +8,7 @@ run on Prefect's ephemeral API; with it, their runs appear in the Prefect UI.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -218,14 +219,13 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     checked: set[str] = set()
     planned = batches(register_paths) + batches(other_paths)
     # the next batch is read while this one is validated and loaded; the first two from the start
-    started_batches = [_start_extract(paths, parallel) for paths in planned[:2]]
+    reading = deque(_start_extract(paths, parallel) for paths in planned[:2])
     if planned:
         warm_up(settings.expectations_dir, settings.data_docs)  # while the first batches are read
-    for number, batch_paths in enumerate(planned, start=1):
-        reads = _extracted(started_batches[number - 1], batch_paths)
-        started_batches[number - 1] = []  # read: let the batch go once loaded
-        if len(started_batches) <= number < len(planned):
-            started_batches.append(_start_extract(planned[number], parallel))
+    for number, batch_paths in enumerate(planned):
+        reads = _extracted(reading.popleft(), batch_paths)
+        if 2 <= number + 1 < len(planned):  # the next one, unless started at the start
+            reading.append(_start_extract(planned[number + 1], parallel))
         loaded_sources += [r for r in reads if r.refusal is None and r.source == "unit_register"]
         for batch in _register_first(reads):
             load_files(batch, validate_batch(batch, settings), settings, run_id)
@@ -263,7 +263,7 @@ def write_problem_files(settings: Settings, paths: set[str], units: set[str]) ->
         problems = open_problems(con)
     path = write_problems_csv(problems, settings.reports_out / "problems.csv")
     units = (units | set(problems.loc[problems["path"].isin(paths), "unit_name"])) if paths else set()
-    receipts = write_receipts(problems, settings.inbox, settings.reports_out / "receipts", units)
+    receipts = write_receipts(problems, settings.inbox, settings.receipts, units)
     return path, receipts, len(problems)
 
 

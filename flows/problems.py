@@ -101,11 +101,16 @@ def receipt_path(out: Path, unit: str) -> Path:
     return out / f"错误回执_{unit}.xlsx"
 
 
+def receipts_in(out: Path) -> list[Path]:
+    """The error receipts written in `out`, by unit."""
+    return sorted(out.glob(receipt_path(Path(), "*").name)) if out.exists() else []
+
+
 def write_receipts(problems: pd.DataFrame, inbox: Path, out: Path, units: set[str] | None = None) -> list[Path]:
     """One receipt per unit with open problems: rewritten for `units` (default: all), kept for the
     others, removed for units with none left. Returns every current receipt."""
     current = {unit: found for unit, found in problems.groupby("unit_name", sort=True)}
-    for stale in out.glob("错误回执_*.xlsx") if out.exists() else []:
+    for stale in receipts_in(out):
         if stale.stem.removeprefix("错误回执_") not in current:
             stale.unlink()
     paths = []

@@ -51,6 +51,11 @@ class Settings:
         """Where each ingest renders the Great Expectations data docs (open index.html)."""
         return self.reports_out / "data_docs"
 
+    @property
+    def receipts(self) -> Path:
+        """Where each ingest writes the error receipts (错误回执), one per unit."""
+        return self.reports_out / "receipts"
+
     def under(self, folder: str | os.PathLike) -> "Settings":
         """The same settings with inbox, warehouse and reports all inside one folder.
 
