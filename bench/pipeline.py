@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -69,16 +68,36 @@ def duckdb_csv(paths: list[Path]) -> int:
 
 
 def run_ingest(warehouse: Path, folder: Path, env: dict) -> tuple[float, float, str]:
-    """`taizhang ingest` as ops would run it: seconds, peak RSS (MB) of its processes, output."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """`taizhang ingest` as ops would run it: seconds, peak RSS (MB) of its largest process, output.
+
+    The RSS of the command and every process under it (the workers are forked from a server
+    the command starts, so they are not its children to wait for) is sampled every 50 ms.
+    """
+    import psutil
+
     started = time.perf_counter()
-    done = subprocess.run([TAIZHANG, "--warehouse", str(warehouse), "ingest", "--inbox", str(folder)],
-                          env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(done.stderr[-3000:])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024, done.stdout
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        command = subprocess.Popen([TAIZHANG, "--warehouse", str(warehouse), "ingest", "--inbox", str(folder)],
+                                   env=env, stdout=out, stderr=err, text=True)
+        peak = 0
+        root = psutil.Process(command.pid)
+        while command.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            for process in tree:
+                try:
+                    peak = max(peak, process.memory_info().rss)
+                except psutil.NoSuchProcess:
+                    pass
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        if command.wait() != 0:
+            err.seek(0)
+            raise SystemExit(err.read()[-3000:])
+        out.seek(0)
+        return seconds, peak / 2**20, out.read()
 
 
 def line(label: str, rows: int, files: int, seconds: float, baseline: float | None = None, extra: str = "") -> str:

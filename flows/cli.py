@@ -277,8 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in READS:
             return READS[args.command](args, settings)
-        if args.command == "ingest" and not args.dask and _nothing_new(settings):
-            return 0
+        if args.command == "ingest" and not args.dask:
+            if _nothing_new(settings):
+                return 0
+            from flows.extract.pool import start as start_workers
+
+            start_workers()  # their imports run while Prefect starts
         from flows import pipeline
 
         return _run_flow_command(args, settings, pipeline)

@@ -8,7 +8,6 @@ run on Prefect's ephemeral API; with it, their runs appear in the Prefect UI.
 from __future__ import annotations
 
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,9 +21,10 @@ from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
-from flows.extract import FileRead, concat, to_frame
-from flows.extract.pool import extract_many
+from flows.extract import FileRead, to_frame
 from flows.extract.contracts import CONTRACTS
+from flows.extract.pool import BatchRead, combine, read_batch, render_docs_later
+from flows.extract.pool import start as start_workers
 from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
     summary_by_unit, unit_aliases,
@@ -37,7 +37,7 @@ from flows.report import Report, build
 from flows.report.pdf import to_pdf
 from flows.report.periods import between, previous
 from flows.settings import Settings
-from flows.validate import PROBLEM_COLUMNS, read_suite, refusal_problems, validate_records, warm_up
+from flows.validate import PROBLEM_COLUMNS, Checks, read_suite, validate_records
 from flows.warehouse import open_warehouse
 
 # files extracted, validated and loaded together: up to this many bytes (bounds memory; a
@@ -106,25 +106,15 @@ def scan(settings: Settings) -> InboxScan:
 
 
 @task(cache_policy=NONE)
-def extract_files(paths: list[Path]) -> list[FileRead]:
-    """Read a batch of files into records, in isolated worker processes; unreadable files come back refused."""
-    return extract_many(paths)
+def read_files(paths: list[Path], checks: Checks) -> BatchRead:
+    """Read and validate a batch in isolated worker processes; unreadable files come back refused."""
+    return read_batch(paths, checks)
 
 
-@task(cache_policy=NONE)
-def validate_batch(files: list[FileRead], settings: Settings) -> pd.DataFrame:
-    """Run each source's suite over the batch's records at once; refused files are problems too."""
+def current_checks(settings: Settings) -> Checks:
+    """What batches are validated against now: the register's unit names as the warehouse knows them."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
-        parameters = {"unit_names": sorted(unit_aliases(con))}
-    by_id = {f.file_id: f for f in files}
-    problems = [refusal_problems(files)]
-    for contract in CONTRACTS:
-        tables = [f.tables[contract.table] for f in files if contract.table in f.tables]
-        if tables:
-            records = to_frame(concat(tables))
-            problems.append(validate_records(records, contract, settings.expectations_dir, by_id, parameters,
-                                             docs_dir=settings.data_docs))
-    return pd.concat([p for p in problems if not p.empty] or [problems[0]], ignore_index=True)
+        return Checks(settings.expectations_dir, {"unit_names": sorted(unit_aliases(con))}, date.today())
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
@@ -168,75 +158,85 @@ def _row_chunks(con, table: str, file_ids: list[str]) -> list[list[str]]:
     return budgeted(counts, REVALIDATE_ROWS)
 
 
-def _register_first(reads: list[FileRead]) -> list[list[FileRead]]:
-    """The register's files first (every other source resolves units against it), then the rest."""
-    register = [r for r in reads if r.source == "unit_register"]
-    rest = [r for r in reads if r.source != "unit_register"]
-    return [b for b in (register, rest) if b]
-
-
 @flow(name="ingest", on_failure=[notify_failure], on_crashed=[notify_failure])
 def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str | None = None,
            parallel: int = 1) -> IngestResult:
     """Extract, validate and load every new file of the inbox (data docs go under `reports`).
 
     The whole run holds the warehouse's one writer slot: concurrent ingests queue, never interleave.
-    Extraction is split into `parallel` tasks per batch, so a Dask task runner
+    Reading is split into `parallel` tasks per batch, so a Dask task runner
     (`ingest.with_options(task_runner=DaskTaskRunner(…))`) spreads files over its workers;
-    validation and loading stay in the flow, one writer.
+    files are validated where they were read, and loading stays in the flow, one writer.
     """
     settings = Settings.load(warehouse=warehouse, inbox=inbox, reports_out=reports)
     with warehouse_writer(settings.warehouse):
         return _ingest(settings, max(1, parallel))
 
 
-def _start_extract(paths: list[Path], parallel: int) -> list[PrefectFuture]:
-    """Start extracting a batch as `parallel` tasks on the flow's task runner; the flow goes on meanwhile."""
-    return [extract_files.submit(paths[i::parallel]) for i in range(parallel) if paths[i::parallel]]
+@dataclass
+class _Reading:
+    """A batch being read and validated by the workers while the flow loads the one before."""
+
+    paths: list[Path]
+    futures: list[PrefectFuture]
+    after_register: bool  # validated against a register this run loaded
+
+    def result(self) -> BatchRead:
+        """The batch's reads in the order of its paths, with all their problems."""
+        return combine([future.result() for future in self.futures], self.paths)
 
 
-def _extracted(futures: list[PrefectFuture], paths: list[Path]) -> list[FileRead]:
-    """A started batch's reads, in the order of its paths."""
-    by_path = {read.path: read for future in futures for read in future.result()}
-    return [by_path[path] for path in paths]
+def _start_reading(paths: list[Path], parallel: int, checks: Checks, after_register: bool) -> _Reading:
+    """Start reading a batch as `parallel` tasks on the flow's task runner; the flow goes on meanwhile."""
+    return _Reading(paths, [read_files.submit(paths[i::parallel], checks) for i in range(parallel)
+                            if paths[i::parallel]], after_register)
 
 
 def _ingest(settings: Settings, parallel: int) -> IngestResult:
     logger = get_run_logger()
     run_id = str(flow_run.get_id() or "local")
     started = time.perf_counter()
+    start_workers()  # the workers' server imports the readers and Great Expectations meanwhile
     found = scan(settings)
     logger.info("inbox %s: %d new, %d copies, %d unchanged",
                 settings.inbox, len(found.new), len(found.duplicates), len(found.unchanged))
 
-    # the register goes first so that the rest can be checked against it; within a batch the
-    # headers decide, across batches the file name is the hint (the register usually comes alone)
+    # the register goes first, alone, so that the rest is checked against it; the file name is
+    # the hint (a register found among other files is checked against afterwards)
     register_paths = [p for p in found.new if any(hint in p.name for hint in REGISTER_NAME_HINTS)]
     first = set(register_paths)
-    other_paths = [p for p in found.new if p not in first]
+    register_batches = batches(register_paths)
+    planned = register_batches + batches([p for p in found.new if p not in first])
     done = rows = 0
-    loaded_sources: list[FileRead] = []
+    register_loaded = False
     checked: set[str] = set()
-    planned = batches(register_paths) + batches(other_paths)
-    # the next batch is read while this one is validated and loaded; the first two from the start
-    reading = deque(_start_extract(paths, parallel) for paths in planned[:2])
-    if planned:
-        warm_up(settings.expectations_dir, settings.data_docs)  # while the first batches are read
+    docs: list[bytes] = []
+    checks = current_checks(settings) if planned else None
+    reading = _start_reading(planned[0], parallel, checks, False) if planned else None
     for number, batch_paths in enumerate(planned):
-        reads = _extracted(reading.popleft(), batch_paths)
-        if 2 <= number + 1 < len(planned):  # the next one, unless started at the start
-            reading.append(_start_extract(planned[number + 1], parallel))
-        loaded_sources += [r for r in reads if r.refusal is None and r.source == "unit_register"]
-        for batch in _register_first(reads):
-            load_files(batch, validate_batch(batch, settings), settings, run_id)
-            if loaded_sources:  # validated against this run's register already
-                checked.update(r.file_id for r in batch if r.source != "unit_register")
-        done += len(reads)
-        rows += sum(r.rows for r in reads)
+        batch, reading = reading, None
+        read = batch.result()
+        # the workers read the next batch while this one is loaded (one batch at a time, so that
+        # two never share the workers); after the register's, only once it is loaded
+        following = planned[number + 1] if number + 1 < len(planned) else None
+        if following and not number < len(register_batches) <= number + 1:
+            reading = _start_reading(following, parallel, checks, register_loaded)
+        load_files(read.reads, read.problems, settings, run_id)
+        docs += read.results
+        if batch.after_register:
+            checked.update(r.file_id for r in read.reads)
+        if any(r.refusal is None and r.source == "unit_register" for r in read.reads):
+            register_loaded = True
+            checks = current_checks(settings)
+        if following and reading is None:
+            reading = _start_reading(following, parallel, checks, register_loaded)
+        done += len(read.reads)
+        rows += sum(r.rows for r in read.reads)
         elapsed = time.perf_counter() - started
         logger.info("%d/%d files, %d rows, %.0f rows/s", done, len(found.new), rows, rows / max(elapsed, 1e-9))
+    data_docs = write_data_docs.submit(docs, settings) if docs else None  # while the rest is written
 
-    if any(r.source == "unit_register" for r in loaded_sources):
+    if register_loaded:
         revalidate_units(settings, run_id, checked)
 
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
@@ -248,10 +248,18 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     analyst = publish(settings)  # also catches up after a run that crashed before publishing
     touched_paths = set(states["path"]) if changed else set()
     problems_csv, receipts, open_count = write_problem_files(settings, touched_paths, set(states["unit"].dropna()))
+    if data_docs is not None:
+        data_docs.result()
     publish_summary(states)
     publish_links(settings, problems_csv, receipts)
     return IngestResult(run_id, states, len(found.new), time.perf_counter() - started, analyst,
                         problems_csv, receipts, open_count)
+
+
+@task(cache_policy=NONE)
+def write_data_docs(results: list[bytes], settings: Settings) -> Path:
+    """Great Expectations' data docs of this run's validations, rendered in a worker."""
+    return render_docs_later(results, settings.expectations_dir, settings.data_docs).result()
 
 
 @task(cache_policy=NONE, **IO_RETRIES)

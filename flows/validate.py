@@ -3,8 +3,10 @@
 The suites are the JSON files in `expectations/` (the single source of truth); each
 expectation's `meta` names its rule, the field it guards and the reason a person reads,
 in Chinese, with `{value}` standing for the original cell text and `{column}` for any
-other column of the row. One validation runs per batch and suite, not per file: GX costs
-about 0.1 s a run.
+other column of the row. One validation runs per suite over all the files a worker read
+together (`validate_files`, in the worker that read them), not per file: GX costs about
+0.1–0.4 s a run. The data docs of a run's validations are rendered once, at its end
+(`render_docs`).
 
 Some rules compare a row with its submission, so the batch gets derived columns before
 validation (they are not stored):
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -29,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.extract import FileRead
+from flows.extract import FileRead, concat, to_frame
 from flows.extract.contracts import CONTRACTS, DATE, DATETIME, Contract
 from flows.extract.normalise import as_written
 
@@ -141,49 +144,33 @@ class _Row(dict):
 
 
 @cache
-def _checkpoint(expectations_dir: Path, suite_name: str, docs_dir: Path | None):
-    """A checkpoint running one suite on a batch; with `docs_dir`, it also renders the data docs there."""
+def _checkpoint(expectations_dir: Path, suite_name: str):
+    """A checkpoint running one suite on a batch (its data docs are rendered once per run, by `render_docs`)."""
     import great_expectations as gx
 
     context, batch_definition = _context()
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=_suite(expectations_dir, suite_name)))
-    actions = []
-    if docs_dir is not None:
-        site = f"taizhang-{abs(hash(docs_dir)) % 10**8}"
-        if site not in (context.get_site_names() or []):
-            context.add_data_docs_site(site_name=site, site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            })
-        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[site]))
     return context.checkpoints.add_or_update(gx.Checkpoint(
-        name=f"{suite_name}-{'docs' if actions else 'plain'}-{abs(hash(docs_dir)) % 10**8}",
-        validation_definitions=[definition], actions=actions, result_format={"result_format": "COMPLETE"}))
-
-
-def warm_up(expectations_dir: Path, docs_dir: Path | None = None) -> None:
-    """Start Great Expectations and build every suite's checkpoint now (≈ 2–3 s, once per process),
-    e.g. while the first batch is still being read."""
-    for suite in sorted({contract.suite for contract in CONTRACTS}):
-        _checkpoint(expectations_dir, suite, docs_dir)
+        name=suite_name, validation_definitions=[definition], result_format={"result_format": "COMPLETE"}))
 
 
 def validate_records(records: pd.DataFrame, contract: Contract, expectations_dir: Path,
                      files: dict[str, FileRead], parameters: dict | None = None,
-                     today: date | None = None, docs_dir: Path | None = None) -> pd.DataFrame:
+                     today: date | None = None, results: list | None = None) -> pd.DataFrame:
     """Run a contract's suite over a batch of records; one problem row per failed rule and row.
 
-    With `docs_dir`, the run's results are also rendered as Great Expectations data docs there.
+    `results`, if given, receives Great Expectations' own results (identifier, result) for the data docs.
     """
     if records.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
     frame = prepare(records, contract, files, today or date.today())
-    checkpoint = _checkpoint(expectations_dir, contract.suite, docs_dir)
+    checkpoint = _checkpoint(expectations_dir, contract.suite)
     named = suite_columns(expectations_dir, contract.suite)
     run = checkpoint.run(batch_parameters={"dataframe": frame[[c for c in frame.columns if c in named]]},
                          expectation_parameters=parameters or {})
+    if results is not None:
+        results.extend(run.run_results.items())
     result = next(iter(run.run_results.values()))
     found = []
     for outcome in result.results:
@@ -230,3 +217,44 @@ def refusal_problems(files: list[FileRead]) -> pd.DataFrame:
         for f in files if f.refusal
     ]
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What validating a batch needs besides its files: sent with them to the worker that reads them."""
+
+    expectations_dir: Path
+    parameters: dict           # suite parameters: the register's unit names, as the warehouse knows them
+    today: date
+
+
+def validate_files(files: list[FileRead], checks: Checks) -> tuple[pd.DataFrame, list]:
+    """Every problem of some files read together, each source's suite run once over all their records
+    (every rule compares a row with its own submission only), and Great Expectations' results."""
+    by_id = {f.file_id: f for f in files}
+    problems, results = [refusal_problems(files)], []
+    for contract in CONTRACTS:
+        tables = [f.tables[contract.table] for f in files if contract.table in f.tables]
+        if tables:
+            problems.append(validate_records(to_frame(concat(tables)), contract, checks.expectations_dir, by_id,
+                                             checks.parameters, checks.today, results))
+    return pd.concat([p for p in problems if not p.empty] or [problems[0]], ignore_index=True), results
+
+
+def render_docs(results: list, expectations_dir: Path, docs_dir: Path) -> Path:
+    """Great Expectations' data docs of one run's validations (identifier, result), written at once
+    under `docs_dir`; pages of earlier runs are removed, as Great Expectations' index does. The index page."""
+    context, _ = _context()
+    site = f"taizhang-{abs(hash(docs_dir)) % 10**8}"
+    if site not in (context.get_site_names() or []):
+        context.add_data_docs_site(site_name=site, site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+    for suite in sorted({contract.suite for contract in CONTRACTS}):
+        _suite(expectations_dir, suite)
+    for identifier, result in results:
+        context.validation_results_store.set(identifier, result)
+    context.build_data_docs(site_names=[site])
+    return docs_dir / "index.html"

@@ -101,6 +101,37 @@ def test_a_loader_killed_at_random_moments_leaves_no_partial_load_and_ends_like_
     assert tables_of(analyst_path(warehouse)) == tables_of(afresh), moments
 
 
+def test_a_loader_killed_alone_leaves_no_worker_behind(prefect, tmp_path):
+    """Killed by itself (not its process group), the loader's workers and their server end too."""
+    import psutil
+    from prefect.settings import PREFECT_API_URL
+
+    inbox = tmp_path / "inbox"
+    write_demo_inbox(inbox)
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "TAIZHANG_REPORTS": str(tmp_path / "out")}
+    loader = subprocess.Popen([TAIZHANG, "--warehouse", str(tmp_path / "w.duckdb"), "ingest", "--inbox", str(inbox)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def command(process: psutil.Process) -> str:
+        try:
+            return " ".join(process.cmdline())
+        except psutil.Error:
+            return ""
+
+    deadline = time.monotonic() + 120
+    started = []
+    while loader.poll() is None and time.monotonic() < deadline:
+        started = psutil.Process(loader.pid).children(recursive=True)
+        if sum("forkserver" in command(p) for p in started) >= 3:  # the server and two workers
+            break
+        time.sleep(0.05)
+    assert loader.poll() is None, "the run ended before its workers could be seen"
+    loader.kill()
+    loader.wait()
+    _, alive = psutil.wait_procs(started, timeout=10)
+    assert not alive, [command(p)[:80] for p in alive]
+
+
 def test_hostile_sheet_names_and_headers_never_change_the_schema(prefect, settings):
     from workbooks import LEDGER_HEADER, write_xlsx
 

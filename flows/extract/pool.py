@@ -1,10 +1,16 @@
-"""Extraction in worker processes: parallel across files, and isolated from the run.
+"""Extraction and validation in worker processes: parallel across files, and isolated from the run.
 
 Parsers are native code (calamine, lxml); one hostile file could crash or exhaust the
-process that reads it. Here each file is read in a worker process with a memory cap, so
-a crash costs that worker, not the run. When a worker dies, the files it may have been
+process that reads it. Here files are read in worker processes with a memory cap, so a
+crash costs that worker, not the run. When a worker dies, the files it may have been
 reading are read again one at a time in fresh workers: the one that kills its worker
 again is refused, the others are read normally.
+
+A batch is split into one part per worker; each worker reads its part and validates it
+at once (every rule compares a row with its own submission), so the run's own process
+only loads. Workers are forked from a server process that has imported the readers and
+Great Expectations once (`start`, called as a run begins, while Prefect starts): no
+worker pays those imports, and the run's process never imports Great Expectations.
 """
 
 from __future__ import annotations
@@ -12,27 +18,66 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import pickle
+import time
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
+
 from flows.extract import FileRead, extract_file, sha256_of
+from flows.validate import PROBLEM_COLUMNS, Checks, refusal_problems, render_docs, validate_files
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 MEMORY_CAP = int(os.environ.get("TAIZHANG_WORKER_MEMORY_MB", "6144")) * 2**20  # address space per worker
+# imported once by the server the workers are forked from
+PRELOAD = ["flows.settings", "flows.extract", "flows.validate", "great_expectations"]
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(PRELOAD)
 
 
-def _limit_memory(cap: int) -> None:
-    """In a worker: a runaway allocation fails there with MemoryError instead of exhausting the machine."""
+def start() -> None:
+    """Start the server workers are forked from (it imports PRELOAD, ≈ 3 s), without waiting for it."""
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
+def _start_worker(cap: int, run: int) -> None:
+    """In a new worker: a memory cap, so that a runaway allocation fails there with MemoryError
+    instead of exhausting the machine, and a watch on the run's process (`run`), so that the
+    worker ends when the run does, even when it was killed (its parent is the server, not the run)."""
     import resource
+    import threading
 
     if cap > 0:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    threading.Thread(target=_exit_with, args=(run,), name="watch-run", daemon=True).start()
+
+
+def _exit_with(run: int) -> None:
+    """Wait until process `run` has ended (or is a zombie), then end this process."""
+    while True:
+        try:
+            with open(f"/proc/{run}/stat", "rb") as stat:
+                if stat.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                    break
+        except FileNotFoundError:
+            break
+        except OSError:  # no /proc here: ask the kernel instead
+            try:
+                os.kill(run, 0)
+            except ProcessLookupError:
+                break
+        time.sleep(0.5)
+    os._exit(1)
 
 
 class _Pool:
-    """One pool of spawned workers, kept for the whole process and replaced when broken."""
+    """One pool of forked workers, kept for the whole process and replaced when broken."""
 
     def __init__(self) -> None:
         self.executor: ProcessPoolExecutor | None = None
@@ -40,10 +85,8 @@ class _Pool:
     def get(self, workers: int) -> ProcessPoolExecutor:
         if self.executor is None or self.executor._max_workers != workers:  # noqa: SLF001
             self.close()
-            self.executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_limit_memory, initargs=(MEMORY_CAP,),
-            )
+            self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT,
+                                                initializer=_start_worker, initargs=(MEMORY_CAP, os.getpid()))
         return self.executor
 
     def close(self) -> None:
@@ -56,6 +99,25 @@ _POOL = _Pool()
 atexit.register(_POOL.close)
 
 
+@dataclass
+class BatchRead:
+    """A batch of files as read and validated by the workers."""
+
+    reads: list[FileRead]
+    problems: pd.DataFrame                          # refusals and broken rules, PROBLEM_COLUMNS
+    results: list[bytes] = field(default_factory=list)  # Great Expectations' results, pickled, for the data docs
+
+
+def _read_part(paths: list[Path], reader, checks: Checks | None) -> BatchRead:
+    """In a worker: read some files and, with `checks`, validate them together."""
+    reads = [reader(path) for path in paths]
+    if checks is None:
+        return BatchRead(reads, refusal_problems(reads))
+    problems, results = validate_files(reads, checks)
+    # kept as bytes: unpickling them would import Great Expectations into the run's process
+    return BatchRead(reads, problems, [pickle.dumps(results)] if results else [])
+
+
 def _crashed(path: Path) -> FileRead:
     stat = path.stat()
     return FileRead(path=path, file_id=sha256_of(path), size_bytes=stat.st_size,
@@ -64,35 +126,68 @@ def _crashed(path: Path) -> FileRead:
                     refusal_kind="parser_crash")
 
 
-def _run(paths: list[Path], workers: int, reader) -> tuple[dict[Path, FileRead], list[Path]]:
-    """Read files in the pool; returns what was read and what was lost to a dead worker."""
-    done: dict[Path, FileRead] = {}
+def _run(parts: list[list[Path]], workers: int, reader, checks: Checks | None) -> tuple[list[BatchRead], list[Path]]:
+    """Read parts in the pool; returns what was read and the files of parts lost to a dead worker."""
+    done: list[BatchRead] = []
     lost: list[Path] = []
     pool = _POOL.get(workers)
-    futures = {pool.submit(reader, path): path for path in paths}
+    futures = {pool.submit(_read_part, part, reader, checks): part for part in parts}
     for future in as_completed(futures):
-        path = futures[future]
         try:
-            done[path] = future.result()
+            done.append(future.result())
         except BrokenProcessPool:
-            lost.append(path)
+            lost += futures[future]
         except MemoryError:
-            done[path] = _crashed(path)
+            if len(futures[future]) > 1:
+                lost += futures[future]
+            else:
+                done.append(_refused(futures[future][0]))
     if lost:
         _POOL.close()
     return done, lost
 
 
-def extract_many(paths: list[Path], workers: int = WORKERS, reader=extract_file) -> list[FileRead]:
-    """Extract files in isolated worker processes, in the order given.
+def _refused(path: Path) -> BatchRead:
+    read = _crashed(path)
+    return BatchRead([read], refusal_problems([read]))
 
-    `reader` must be importable by the workers (a module-level function); it is
+
+def read_batch(paths: list[Path], checks: Checks | None, workers: int = WORKERS,
+               reader=extract_file) -> BatchRead:
+    """Read (and with `checks`, validate) files in isolated worker processes; reads in the order given.
+
+    With `checks`, the batch goes in one part per worker, validated together; without, one file
+    at a time. `reader` must be importable by the workers (a module-level function); it is
     `extract_file` except in tests that need a reader which crashes on purpose.
     """
-    done, lost = _run(list(paths), workers, reader)
+    paths = list(paths)
+    parts = [paths[i::workers] for i in range(workers) if paths[i::workers]] if checks else [[p] for p in paths]
+    done, lost = _run(parts, workers, reader, checks)
     for path in lost:  # one at a time: find the file that kills its worker
-        alone, died = _run([path], 1, reader)
-        done.update(alone)
-        if died:
-            done[path] = _crashed(path)
-    return [done[path] for path in paths]
+        alone, died = _run([[path]], 1, reader, checks)
+        done += alone or [_refused(path)]
+    return combine(done, paths)
+
+
+def combine(parts: list[BatchRead], paths: list[Path]) -> BatchRead:
+    """The parts of a batch as one: reads in the order of `paths`, every problem, every result."""
+    by_path = {read.path: read for part in parts for read in part.reads}
+    problems = [part.problems for part in parts if not part.problems.empty]
+    return BatchRead([by_path[path] for path in paths],
+                     pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS),
+                     [blob for part in parts for blob in part.results])
+
+
+def extract_many(paths: list[Path], workers: int = WORKERS, reader=extract_file) -> list[FileRead]:
+    """Extract files in isolated worker processes, in the order given (no validation)."""
+    return read_batch(paths, None, workers, reader).reads
+
+
+def _render_docs(results: list[bytes], expectations_dir: Path, docs_dir: Path) -> Path:
+    return render_docs([item for blob in results for item in pickle.loads(blob)], expectations_dir, docs_dir)
+
+
+def render_docs_later(results: list[bytes], expectations_dir: Path, docs_dir: Path) -> Future:
+    """Render a run's data docs in a worker (where Great Expectations is imported already);
+    the run goes on meanwhile. The future's result is the index page."""
+    return _POOL.get(WORKERS).submit(_render_docs, results, expectations_dir, docs_dir)
