@@ -196,8 +196,9 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     logger = get_run_logger()
     run_id = str(flow_run.get_id() or "local")
     started = time.perf_counter()
-    start_workers()  # the workers' server imports the readers and Great Expectations meanwhile
     found = scan(settings)
+    if found.new:
+        start_workers()  # their server imports the readers and Great Expectations meanwhile
     logger.info("inbox %s: %d new, %d copies, %d unchanged",
                 settings.inbox, len(found.new), len(found.duplicates), len(found.unchanged))
 
