@@ -214,7 +214,7 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     docs: list[bytes] = []
     checks = current_checks(settings) if planned else None
     reading = _start_reading(planned[0], parallel, checks, False) if planned else None
-    for number, batch_paths in enumerate(planned):
+    for number in range(len(planned)):
         batch, reading = reading, None
         read = batch.result()
         # the workers read the next batch while this one is loaded (one batch at a time, so that

@@ -2,6 +2,8 @@
 
 import io
 import shutil
+import subprocess
+import sys
 import zipfile
 from datetime import date
 
@@ -112,3 +114,17 @@ def test_a_crashing_parser_costs_one_file_not_the_run(tmp_path, ledger):
     assert reads[1].refusal == "读取时解析程序异常退出（文件结构异常或过大），已拒收；请检查文件后重新保存提交"
     # the pool recovers for the next batch
     assert [r.rows for r in extract_many(paths[:1], workers=2, reader=abort_on_poison)] == [1]
+
+
+def test_workers_that_cannot_start_fail_the_run_instead_of_refusing_every_file(tmp_path, ledger):
+    """A program fed on stdin cannot start workers (they re-import `__main__` by path): that
+    is said plainly, not blamed on the files as parser crashes."""
+    script = ("from pathlib import Path\n"
+              "from flows.extract.pool import WorkersUnavailable, extract_many\n"
+              "try:\n"
+              f"    print([r.refusal_kind for r in extract_many([Path({str(ledger)!r})])])\n"
+              "except WorkersUnavailable as error:\n"
+              "    print('unavailable:', error)\n")
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert done.stdout.startswith("unavailable: 无法启动读取文件的工作进程"), done.stdout + done.stderr[-2000:]

@@ -147,6 +147,22 @@ def _run(parts: list[list[Path]], workers: int, reader, checks: Checks | None) -
     return done, lost
 
 
+class WorkersUnavailable(RuntimeError):
+    """Worker processes cannot be started here at all."""
+
+
+def _check_workers_start() -> None:
+    """Raise WorkersUnavailable if a fresh worker cannot even run a trivial call (e.g. the
+    program was fed on stdin, so its `__main__` cannot be imported again by path)."""
+    try:
+        _POOL.get(1).submit(os.getpid).result()
+    except BrokenProcessPool as error:
+        _POOL.close()
+        raise WorkersUnavailable(
+            "无法启动读取文件的工作进程（worker processes cannot start here: run taizhang from its command, "
+            "a script file or `python -c`, not from a program fed on standard input)") from error
+
+
 def _refused(path: Path) -> BatchRead:
     read = _crashed(path)
     return BatchRead([read], refusal_problems([read]))
@@ -163,6 +179,8 @@ def read_batch(paths: list[Path], checks: Checks | None, workers: int = WORKERS,
     paths = list(paths)
     parts = [paths[i::workers] for i in range(workers) if paths[i::workers]] if checks else [[p] for p in paths]
     done, lost = _run(parts, workers, reader, checks)
+    if lost:
+        _check_workers_start()  # a worker that cannot start at all is no file's fault
     for path in lost:  # one at a time: find the file that kills its worker
         alone, died = _run([[path]], 1, reader, checks)
         done += alone or [_refused(path)]
