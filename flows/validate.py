@@ -254,7 +254,10 @@ def render_docs(results: list, expectations_dir: Path, docs_dir: Path) -> Path:
         })
     for suite in sorted({contract.suite for contract in CONTRACTS}):
         _suite(expectations_dir, suite)
+    store = context.validation_results_store  # exactly this run's: a reused worker may hold earlier ones
+    for key in store.list_keys():
+        store.remove_key(key)
     for identifier, result in results:
-        context.validation_results_store.set(identifier, result)
+        store.set(identifier, result)
     context.build_data_docs(site_names=[site])
     return docs_dir / "index.html"

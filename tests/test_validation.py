@@ -119,3 +119,22 @@ def test_publicity_content_type_vocabulary(tmp_path):
         ["2021-05-02 18:30:00", "党史天天学（2）", "党史天天学", "音频", 120],
     ]})
     assert problems_of(path) == [(3, "D", "content_type_in_vocabulary", "内容类型“音频”应为 图文、短视频 之一")]
+
+
+def test_the_data_docs_show_the_last_run_s_validations_only(tmp_path):
+    """Rendered at a run's end from the results its workers sent; a process that rendered an
+    earlier run's docs keeps none of that run's pages."""
+    from flows.validate import Checks, render_docs, validate_files
+
+    settings = Settings.load()
+    checks = Checks(settings.expectations_dir, {"unit_names": UNITS}, TODAY)
+    docs = tmp_path / "data_docs"
+    earlier = extract_file(ledger(tmp_path, bad_row(B=None), name="办公室2021年3月学习台账.xlsx"))
+    later = extract_file(ledger(tmp_path, bad_row(H=0), name="研究室2021年3月学习台账.xlsx"))
+    render_docs(validate_files([earlier], checks)[1], settings.expectations_dir, docs)
+    problems, results = validate_files([later], checks)
+    index = render_docs(results, settings.expectations_dir, docs)
+    pages = list((docs / "validations" / "activities").rglob("*.html"))
+    assert len(results) == 1 and len(pages) == 1
+    assert problems["rule"].tolist() == ["participants_at_least_one"]
+    assert pages[0].relative_to(docs).as_posix() in index.read_text(encoding="utf-8")
