@@ -23,7 +23,7 @@ from prefect.runtime import flow_run
 
 from flows.extract import FileRead, to_frame
 from flows.extract.contracts import CONTRACTS
-from flows.extract.pool import BatchRead, combine, read_batch, render_docs_later
+from flows.extract.pool import BatchRead, combine, read_batch, render_docs_in_worker
 from flows.extract.pool import start as start_workers
 from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
@@ -37,7 +37,7 @@ from flows.report import Report, build
 from flows.report.pdf import to_pdf
 from flows.report.periods import between, previous
 from flows.settings import Settings
-from flows.validate import PROBLEM_COLUMNS, Checks, read_suite, validate_records
+from flows.validate import Checks, concat_problems, read_suite, validate_records
 from flows.warehouse import open_warehouse
 
 # files extracted, validated and loaded together: up to this many bytes (bounds memory; a
@@ -146,7 +146,7 @@ def revalidate_units(settings: Settings, run_id: str, checked: set[str]) -> int:
                                       [chunk]).arrow().read_all()
                 problems = validate_records(to_frame(records), contract, settings.expectations_dir, files, parameters)
                 found.append(problems[problems["rule"].isin(unit_rules)])
-        fresh = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=PROBLEM_COLUMNS)
+        fresh = concat_problems(found)
         replace_problems(con, sorted(set(rules)), earlier, fresh, run_id)
         return len(fresh)
 
@@ -218,9 +218,10 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
         batch, reading = reading, None
         read = batch.result()
         # the workers read the next batch while this one is loaded (one batch at a time, so that
-        # two never share the workers); after the register's, only once it is loaded
+        # two never share the workers); after the register's last, only once it is loaded
         following = planned[number + 1] if number + 1 < len(planned) else None
-        if following and not number < len(register_batches) <= number + 1:
+        wait_for_register = number + 1 == len(register_batches)
+        if following and not wait_for_register:
             reading = _start_reading(following, parallel, checks, register_loaded)
         load_files(read.reads, read.problems, settings, run_id)
         docs += read.results
@@ -229,7 +230,7 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
         if any(r.refusal is None and r.source == "unit_register" for r in read.reads):
             register_loaded = True
             checks = current_checks(settings)
-        if following and reading is None:
+        if following and wait_for_register:
             reading = _start_reading(following, parallel, checks, register_loaded)
         done += len(read.reads)
         rows += sum(r.rows for r in read.reads)
@@ -260,7 +261,7 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
 @task(cache_policy=NONE)
 def write_data_docs(results: list[bytes], settings: Settings) -> Path:
     """Great Expectations' data docs of this run's validations, rendered in a worker."""
-    return render_docs_later(results, settings.expectations_dir, settings.data_docs).result()
+    return render_docs_in_worker(results, settings.expectations_dir, settings.data_docs)
 
 
 @task(cache_policy=NONE, **IO_RETRIES)

@@ -127,6 +127,12 @@ def prepare(records: pd.DataFrame, contract: Contract, files: dict[str, FileRead
     return frame
 
 
+def concat_problems(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Problem frames as one (PROBLEM_COLUMNS, also when there are none)."""
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PROBLEM_COLUMNS)
+
+
 class _Row(dict):
     """Reason templates may name any column of the row: `{activity_type}`, `{period_label}` …"""
 
@@ -180,7 +186,7 @@ def validate_records(records: pd.DataFrame, contract: Contract, expectations_dir
                                f"{outcome.exception_info.get('exception_message')}")
         if not outcome.success:
             found.append(_problems(frame, outcome.result.get("unexpected_index_list") or [], config.meta, files))
-    problems = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    problems = concat_problems(found)
     # a row breaking one rule twice (both ends of a period window) is one problem
     return problems.drop_duplicates(subset=["file_id", "sheet", "row_number", "field", "rule"], ignore_index=True)
 
@@ -238,7 +244,7 @@ def validate_files(files: list[FileRead], checks: Checks) -> tuple[pd.DataFrame,
         if tables:
             problems.append(validate_records(to_frame(concat(tables)), contract, checks.expectations_dir, by_id,
                                              checks.parameters, checks.today, results))
-    return pd.concat([p for p in problems if not p.empty] or [problems[0]], ignore_index=True), results
+    return concat_problems(problems), results
 
 
 def render_docs(results: list, expectations_dir: Path, docs_dir: Path) -> Path:

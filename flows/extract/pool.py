@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import pickle
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows.extract import FileRead, extract_file, sha256_of
-from flows.validate import PROBLEM_COLUMNS, Checks, refusal_problems, render_docs, validate_files
+from flows.validate import Checks, concat_problems, refusal_problems, render_docs, validate_files
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 MEMORY_CAP = int(os.environ.get("TAIZHANG_WORKER_MEMORY_MB", "6144")) * 2**20  # address space per worker
@@ -118,12 +118,14 @@ def _read_part(paths: list[Path], reader, checks: Checks | None) -> BatchRead:
     return BatchRead(reads, problems, [pickle.dumps(results)] if results else [])
 
 
-def _crashed(path: Path) -> FileRead:
+def _refused(path: Path) -> BatchRead:
+    """A file that crashed its worker (or exhausted its memory) twice: refused, as a problem too."""
     stat = path.stat()
-    return FileRead(path=path, file_id=sha256_of(path), size_bytes=stat.st_size,
+    read = FileRead(path=path, file_id=sha256_of(path), size_bytes=stat.st_size,
                     modified_at=datetime.fromtimestamp(stat.st_mtime),
                     refusal="读取时解析程序异常退出（文件结构异常或过大），已拒收；请检查文件后重新保存提交",
                     refusal_kind="parser_crash")
+    return BatchRead([read], refusal_problems([read]))
 
 
 def _run(parts: list[list[Path]], workers: int, reader, checks: Checks | None) -> tuple[list[BatchRead], list[Path]]:
@@ -163,11 +165,6 @@ def _check_workers_start() -> None:
             "a script file or `python -c`, not from a program fed on standard input)") from error
 
 
-def _refused(path: Path) -> BatchRead:
-    read = _crashed(path)
-    return BatchRead([read], refusal_problems([read]))
-
-
 def read_batch(paths: list[Path], checks: Checks | None, workers: int = WORKERS,
                reader=extract_file) -> BatchRead:
     """Read (and with `checks`, validate) files in isolated worker processes; reads in the order given.
@@ -190,9 +187,7 @@ def read_batch(paths: list[Path], checks: Checks | None, workers: int = WORKERS,
 def combine(parts: list[BatchRead], paths: list[Path]) -> BatchRead:
     """The parts of a batch as one: reads in the order of `paths`, every problem, every result."""
     by_path = {read.path: read for part in parts for read in part.reads}
-    problems = [part.problems for part in parts if not part.problems.empty]
-    return BatchRead([by_path[path] for path in paths],
-                     pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS),
+    return BatchRead([by_path[path] for path in paths], concat_problems([part.problems for part in parts]),
                      [blob for part in parts for blob in part.results])
 
 
@@ -205,7 +200,7 @@ def _render_docs(results: list[bytes], expectations_dir: Path, docs_dir: Path) -
     return render_docs([item for blob in results for item in pickle.loads(blob)], expectations_dir, docs_dir)
 
 
-def render_docs_later(results: list[bytes], expectations_dir: Path, docs_dir: Path) -> Future:
-    """Render a run's data docs in a worker (where Great Expectations is imported already);
-    the run goes on meanwhile. The future's result is the index page."""
-    return _POOL.get(WORKERS).submit(_render_docs, results, expectations_dir, docs_dir)
+def render_docs_in_worker(results: list[bytes], expectations_dir: Path, docs_dir: Path) -> Path:
+    """Render a run's data docs (the `results` the workers sent) in a worker, where Great
+    Expectations is imported already; the index page."""
+    return _POOL.get(WORKERS).submit(_render_docs, results, expectations_dir, docs_dir).result()
