@@ -15,6 +15,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -111,14 +112,14 @@ def _parser(f: Field, contract: Contract, period: Period | None):
     return {DATETIME: parse_datetime, INT: parse_int, MONEY: parse_money, BOOL: parse_bool}[f.kind]
 
 
-def _records(cells: pd.DataFrame, contract: Contract, columns: dict[str, str],
+def _records(cells: pa.Table, contract: Contract, columns: dict[str, str],
              title: TitleInfo, period: Period | None) -> dict[str, pa.Array]:
     """Typed records of the data rows, each parsed field beside its original (cleaned) text."""
-    n = len(cells)
+    n = cells.num_rows
     out: dict[str, pa.Array] = {}
     for f in contract.fields:
         if f.name in columns:
-            original = clean_array(pa.array(cells[columns[f.name]], type=pa.large_string(), from_pandas=True))
+            original = clean_array(cells.column(columns[f.name]))
         else:
             value = clean_text(title.labels.get(f.from_title)) if f.from_title else None
             original = pa.array([value] * n, type=pa.large_string())
@@ -180,17 +181,18 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
                            date_as_object=True)
 
 
-def _system_columns(cells: pd.DataFrame, header_row: int) -> dict[str, str]:
+def _system_columns(grid: Grid, header_row: int) -> dict[str, str]:
     """Online-form platform columns (提交答卷时间, 来源, 来自IP …): header → column letter."""
-    return {header_key(v): letter for letter, v in cells.loc[header_row].items()
-            if pd.notna(v) and header_key(v) in FORM_SYSTEM_HEADERS}
+    header = grid.rows(header_row, header_row)[0]
+    return {header_key(v): letter for letter, v in zip(grid.table.column_names, header)
+            if v is not None and header_key(v) in FORM_SYSTEM_HEADERS}
 
 
-def _form_metadata(body: pd.DataFrame, system: dict[str, str]) -> pa.Array:
+def _form_metadata(body: pa.Table, system: dict[str, str]) -> pa.Array:
     """The platform columns of each submission, kept as a JSON object."""
-    values = body[list(system.values())].rename(columns={v: k for k, v in system.items()})
-    return pa.array([json.dumps({k: v for k, v in row.items() if pd.notna(v)}, ensure_ascii=False)
-                     for row in values.to_dict("records")], type=pa.large_string())
+    values = {name: body.column(letter).to_pylist() for name, letter in system.items()}
+    return pa.array([json.dumps({k: v for k, v in zip(values, row) if v is not None}, ensure_ascii=False)
+                     for row in zip(*values.values())], type=pa.large_string())
 
 
 def extract_file(path: Path) -> FileRead:
@@ -213,41 +215,45 @@ def extract_file(path: Path) -> FileRead:
             read.sheets.append(SheetRead(grid.sheet, "hidden"))
             read.notes.append(f"隐藏工作表“{grid.sheet}”未读取")
             continue
-        cells = grid.cells
-        if cells is None or cells.empty or cells.isna().all().all():
+        if grid.empty:
             read.sheets.append(SheetRead(grid.sheet, "empty"))
             continue
-        match = find_header(cells)
+        match = find_header(grid)
         if match is None:
             read.sheets.append(SheetRead(grid.sheet, "unrecognised"))
             continue
-        title = read_title(cells, match.header_rows[0])
+        title = read_title(grid, match.header_rows[0])
         period = find_period(title.text, path.stem)
         read.period = read.period or period
         read.filled_on = read.filled_on or title.date("填报日期")
         read.exported_on = read.exported_on or title.date("导出时间")
         read.submitter = read.submitter or title.labels.get("填报单位")
         source = match.contract.source
-        system = _system_columns(cells, match.row) if source == "activity_ledger" else {}
+        system = _system_columns(grid, match.row) if source == "activity_ledger" else {}
         if source == "activity_ledger" and read.format == DOCX:
             source = "activity_form"
         elif len(system) >= 3:
             source = "online_form"
         read.source = read.source or source
 
-        body = cells.loc[match.row + 1:]
+        start = match.row + 1 - grid.first_row  # the first row under the header
+        body = grid.table.slice(start)
+        numbers = np.arange(match.row + 1, match.row + 1 + body.num_rows, dtype=np.int32)
         not_data = classify_rows(body)
-        for row_number, why in not_data.dropna().items():
-            read.skipped_rows.append((grid.sheet, int(row_number), why))
-        body = body[not_data.isna()]
+        for position in np.flatnonzero(not_data != None):  # noqa: E711 - elementwise over objects
+            read.skipped_rows.append((grid.sheet, int(numbers[position]), not_data[position]))
+        data = not_data == None  # noqa: E711
+        if not data.all():
+            body, numbers = body.filter(pa.array(data)), numbers[data]
+        body = body.combine_chunks()
 
         records = _records(body, match.contract, match.columns, title, period)
         if source == "online_form":
             records["form_metadata"] = _form_metadata(body, system)
-        n = len(body)
+        n = body.num_rows
         lineage = {"file_id": pa.array([read.file_id] * n, pa.large_string()),
                    "sheet": pa.array([grid.sheet] * n, pa.large_string()),
-                   "row_number": pa.array(body.index.to_numpy(dtype="int64"), pa.int32())}
+                   "row_number": pa.array(numbers, pa.int32())}
         table = pa.table({**lineage, **records})
         previous = read.tables.get(match.contract.table)
         read.tables[match.contract.table] = table if previous is None else concat([previous, table])

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 from docx import Document
 from docx.oxml.ns import qn
 
-from flows.extract.grids import Grid, Refused, text_frame
+from flows.extract.grids import Grid, Refused, text_table
 from flows.extract.normalise import clean_text
 
 
@@ -51,8 +50,6 @@ def read_forms(path: Path) -> list[Grid]:
         width = len(pairs)
         rows = [[title] + [None] * (width - 1) for title in titles]
         rows += [[label for label, _ in pairs], [value for _, value in pairs]]
-        index = list(range(-len(titles), 0)) + [0, 1]  # the record is row 1 of 表格N
-        frame = text_frame(pd.DataFrame(rows, dtype=object))
-        frame.index = index
-        grids.append(Grid(f"表格{number}", frame))
+        # the record is row 1 of 表格N: labels in row 0, the title rows above them
+        grids.append(Grid(f"表格{number}", text_table(rows), first_row=-len(titles)))
     return grids

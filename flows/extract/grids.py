@@ -1,8 +1,11 @@
 """Readers: one per file format, each turning a file into grids of text cells.
 
-A `Grid` is one sheet as a person sees it in Excel: the index is the row number shown in
-Excel (1-based) and the columns are the column letters. Every cell is text or None;
-typing is the normalisers' job. Readers know nothing of sources, Prefect or DuckDB.
+A `Grid` is one sheet as a person sees it in Excel: an Arrow table whose columns are the
+column letters and whose rows are the sheet's rows from `first_row` (the row number Excel
+shows, 1 for a sheet). Every cell is text or null; typing is the normalisers' job. The
+cells stay in Arrow from the reader to the records: a sheet of a few thousand rows costs
+more in pandas' per-column overhead than in calamine. Readers know nothing of sources,
+Prefect or DuckDB.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 
 # why a whole file is refused: the fixed list every refusal comes from (raw.files.refusal_kind)
@@ -52,21 +56,39 @@ class Refused(Exception):
 @dataclass
 class Grid:
     sheet: str
-    cells: pd.DataFrame | None  # text cells (Arrow-backed str, missing = NA); None when not read
+    table: pa.Table | None  # text cells by column letter (missing = null); None when not read
     hidden: bool = False
+    first_row: int = 1      # the row number of the table's first row
+
+    @property
+    def empty(self) -> bool:
+        """No cell holds anything."""
+        return (self.table is None or self.table.num_rows == 0 or self.table.num_columns == 0
+                or all(column.null_count == len(column) for column in self.table.columns))
+
+    def rows(self, first: int, last: int | None = None) -> list[list]:
+        """Rows `first`..`last` (row numbers, inclusive; to the end without `last`) as plain
+        Python values (None for missing), for row-by-row logic over a few rows."""
+        start = max(first - self.first_row, 0)
+        stop = self.table.num_rows if last is None else max(last - self.first_row + 1, start)
+        part = self.table.slice(start, stop - start)
+        return [list(row) for row in zip(*(column.to_pylist() for column in part.columns))]
+
+    @property
+    def cells(self) -> pd.DataFrame | None:
+        """The cells as pandas, indexed by row number, for showing a sheet (error receipts)."""
+        if self.table is None:
+            return None
+        frame = self.table.to_pandas()
+        frame.index = pd.RangeIndex(self.first_row, self.first_row + len(frame))
+        return frame
 
 
-def text_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """Cells as Arrow-backed text, columns named by letter, index the row number Excel shows."""
-    frame = rows.astype("str")
-    frame.columns = [column_letter(i) for i in range(frame.shape[1])]
-    return frame.where(frame != "")  # an empty cell is a missing cell
-
-
-def as_objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """A few rows as plain Python values (None for missing), for row-by-row logic."""
-    return pd.DataFrame(frame.to_numpy(dtype=object, na_value=None), index=frame.index, columns=frame.columns,
-                        dtype=object)
+def text_table(rows: list[list]) -> pa.Table:
+    """Rows of text (of any lengths) as a grid's table; an empty cell is a missing cell."""
+    width = max((len(row) for row in rows), default=0)
+    return pa.table({column_letter(i): pa.array([(row[i] if i < len(row) else None) or None for row in rows],
+                                                pa.large_string()) for i in range(width)})
 
 
 def column_letter(index: int) -> str:
@@ -105,10 +127,8 @@ def read_workbook(path: Path) -> list[Grid]:
         if sheet.visible != "visible":
             grids.append(Grid(name, None, hidden=True))
             continue
-        frame = sheet.to_arrow().to_pandas()  # every column is text: Arrow-backed str, cheap
-        frame.columns = [column_letter(c.absolute_index) for c in sheet.available_columns()]
-        frame.index = pd.RangeIndex(1, len(frame) + 1)
-        grids.append(Grid(name, frame))
+        table = pa.Table.from_batches([sheet.to_arrow()])
+        grids.append(Grid(name, table.rename_columns([column_letter(c.absolute_index) for c in sheet.available_columns()])))
     return grids
 
 
@@ -127,7 +147,4 @@ def read_csv(path: Path) -> list[Grid]:
         rows = list(csv.reader(io.StringIO(text)))  # rows may differ in length (title rows)
     except csv.Error as error:
         raise Refused(f"CSV 文件格式错误：{error}", "csv_format") from error
-    width = max((len(row) for row in rows), default=0)
-    frame = text_frame(pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object))
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
-    return [Grid(path.stem, frame)]
+    return [Grid(path.stem, text_table(rows))]

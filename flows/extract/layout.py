@@ -12,9 +12,11 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows.extract.contracts import CONTRACTS, Contract, header_key
-from flows.extract.grids import as_objects
+from flows.extract.grids import Grid
 from flows.extract.normalise import clean_text, parse_date
 
 HEADER_SEARCH_ROWS = 30  # the header is looked for in the first rows only
@@ -83,15 +85,14 @@ def _layout(letters: list[str], row: list, below: list | None = None) -> dict[st
     return keys
 
 
-def find_header(cells: pd.DataFrame) -> HeaderMatch | None:
+def find_header(grid: Grid) -> HeaderMatch | None:
     """The header row (or two-row header) whose cells name all required fields of some contract.
 
     The match naming the most fields wins; on a tie the single row wins over a pair.
     """
-    head = as_objects(cells.head(HEADER_SEARCH_ROWS))
-    letters = list(head.columns)
-    numbers = [int(n) for n in head.index]
-    rows = head.to_numpy().tolist()
+    rows = grid.rows(grid.first_row, grid.first_row + HEADER_SEARCH_ROWS - 1)
+    letters = grid.table.column_names
+    numbers = [grid.first_row + i for i in range(len(rows))]
     known = _known_keys()
     best: tuple[int, int, HeaderMatch] | None = None
     for i, row in enumerate(rows):
@@ -127,10 +128,10 @@ _LABELS = "填报单位|填报人|填报日期|导出时间|报送单位|联系�
 _LABEL = re.compile(rf"({_LABELS})\s*[:：]\s*(.+?)\s*(?=\s|{_LABELS}|$)")
 
 
-def read_title(cells: pd.DataFrame, header_row: int) -> TitleInfo:
+def read_title(grid: Grid, header_row: int) -> TitleInfo:
     """Labels such as `填报单位：办公室` and the title text from the rows above the header."""
     parts = []
-    for _, row in as_objects(cells.loc[: header_row - 1]).iterrows():
+    for row in grid.rows(grid.first_row, header_row - 1):
         parts.extend(clean_text(v) for v in row if clean_text(v))
     text = " ".join(parts)
     # full-width spaces separate labels on one line; clean_text made them plain spaces
@@ -208,29 +209,27 @@ def version_rank(stem: str) -> int:
 _NOT_DATA = (("total", r"^(合计|总计|小计|累计)"), ("note", r"^(备注|填表说明|说明|注|附注)\s*[:：]"))
 
 
-def classify_rows(rows: pd.DataFrame) -> pd.Series:
-    """Why each row under the header is not data ('blank', 'total', 'note'), or None if it is.
+def classify_rows(rows: pa.Table) -> np.ndarray:
+    """Why each row of `rows` is not data ('blank', 'total', 'note'), or None if it is.
 
     Decided on the row's first filled cell, in Arrow for all rows at once. Cells holding
     only spaces are rare; rows whose first cell is one are looked at again cell by cell.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    reasons = np.full(len(rows), None, dtype=object)
-    if rows.empty:
-        return pd.Series(reasons, index=rows.index, dtype=object)
-    arrays = [pa.array(rows[c], type=pa.large_string(), from_pandas=True) for c in rows.columns]
+    reasons = np.full(rows.num_rows, None, dtype=object)
+    if rows.num_rows == 0 or rows.num_columns == 0:
+        return reasons
+    arrays = [column.cast(pa.large_string()) for column in rows.columns]
     first = pc.utf8_trim_whitespace(pc.coalesce(*arrays))
     spaces_only = pc.fill_null(pc.equal(first, ""), False).to_numpy(zero_copy_only=False)
     if spaces_only.any():
         firsts = first.to_pylist()
         for position in spaces_only.nonzero()[0]:
-            cells = [str(v).strip() for v in rows.iloc[position] if pd.notna(v) and str(v).strip()]
+            row = rows.slice(int(position), 1).to_pylist()[0].values()
+            cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
             firsts[position] = cells[0] if cells else None
         first = pa.array(firsts, type=pa.large_string())
     reasons[pc.is_null(first).to_numpy(zero_copy_only=False)] = "blank"
     for name, pattern in _NOT_DATA:
         matched = pc.fill_null(pc.match_substring_regex(first, pattern), False).to_numpy(zero_copy_only=False)
         reasons[matched & pd.isna(reasons)] = name
-    return pd.Series(reasons, index=rows.index, dtype=object)
+    return reasons
