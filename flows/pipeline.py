@@ -119,8 +119,13 @@ def current_checks(settings: Settings) -> Checks:
 
 @task(cache_policy=NONE, **IO_RETRIES)
 def load_files(files: list[FileRead], problems: pd.DataFrame, settings: Settings, run_id: str) -> None:
-    """Write the batch into the warehouse in one transaction."""
+    """Write the batch into the warehouse in one transaction.
+
+    On one thread: the workers are reading the next batch on the other cores meanwhile, and
+    DuckDB's inserts from Arrow gain nothing from a second thread here (measured: 0.58 s of
+    CPU per 360,000 rows on one, 0.87 s on two, and no faster)."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+        con.execute("set threads = 1")
         load_batch(con, files, problems, settings.inbox, run_id)
 
 
