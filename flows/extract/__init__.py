@@ -240,9 +240,9 @@ def extract_file(path: Path) -> FileRead:
         body = grid.table.slice(start)
         numbers = np.arange(match.row + 1, match.row + 1 + body.num_rows, dtype=np.int32)
         not_data = classify_rows(body)
-        for position in np.flatnonzero(not_data != None):  # noqa: E711 - elementwise over objects
+        data = pd.isna(not_data)
+        for position in np.flatnonzero(~data):
             read.skipped_rows.append((grid.sheet, int(numbers[position]), not_data[position]))
-        data = not_data == None  # noqa: E711
         if not data.all():
             body, numbers = body.filter(pa.array(data)), numbers[data]
         body = body.combine_chunks()
