@@ -66,11 +66,11 @@ class Grid:
         return (self.table is None or self.table.num_rows == 0 or self.table.num_columns == 0
                 or all(column.null_count == len(column) for column in self.table.columns))
 
-    def rows(self, first: int, last: int | None = None) -> list[list]:
-        """Rows `first`..`last` (row numbers, inclusive; to the end without `last`) as plain
-        Python values (None for missing), for row-by-row logic over a few rows."""
+    def rows(self, first: int, last: int) -> list[list]:
+        """Rows `first`..`last` (row numbers, inclusive) as plain Python values (None for
+        missing), for row-by-row logic over a few rows."""
         start = max(first - self.first_row, 0)
-        stop = self.table.num_rows if last is None else max(last - self.first_row + 1, start)
+        stop = max(last - self.first_row + 1, start)
         part = self.table.slice(start, stop - start)
         return [list(row) for row in zip(*(column.to_pylist() for column in part.columns))]
 
