@@ -136,3 +136,21 @@ def test_unreadable_files_are_refused_with_a_reason(tmp_path, name, content, rea
     read = extract_file(path)
     assert read.tables == {}
     assert read.refusal == reason
+
+
+def test_records_read_in_the_workers_arrive_exactly_as_read(samples):
+    """Workers send a batch's records packed (one table per kind of columns); every file must
+    get back exactly its own rows: the register's two tables, the online form's extra column."""
+    from flows.extract.pool import read_batch
+    from flows.settings import Settings
+    from flows.validate import Checks
+
+    paths = sorted(p for p in samples.iterdir() if p.is_file())
+    batch = read_batch(paths, Checks(Settings.load().expectations_dir, {"unit_names": []}, date.today()))
+    assert [r.path for r in batch.reads] == paths
+    for sent, path in zip(batch.reads, paths):
+        here = extract_file(path)
+        assert sorted(sent.tables) == sorted(here.tables), path.name
+        for name, table in here.tables.items():
+            assert sent.tables[name].equals(table), (path.name, name)
+    assert sum(len(r.tables) for r in batch.reads) > len(paths)  # the register holds two tables
