@@ -1,9 +1,10 @@
 """The Prefect flows: ingest, the reports, and the demo that runs both.
 
 Each flow reads like a table of contents; the steps are coarse tasks (a batch of files, a
-stage), because each task costs Prefect bookkeeping. Large collections go to tasks wrapped
-in `quote`: Prefect would otherwise walk every element of them, twice per task, looking for
-futures (≈ 0.4 s per 1,000 files). Without `PREFECT_API_URL` the flows
+stage), because each task costs Prefect bookkeeping. Large collections go to tasks the flow
+calls itself wrapped in `quote`: Prefect would otherwise walk every element of them, twice
+per task, looking for futures (≈ 0.4 s per 1,000 files). Not to submitted tasks: a Dask
+task runner sends their arguments on, and a quoted one arrives as a plain tuple. Without `PREFECT_API_URL` the flows
 run on Prefect's ephemeral API; with it, their runs appear in the Prefect UI.
 """
 
@@ -196,7 +197,7 @@ class _Reading:
 
 def _start_reading(paths: list[Path], parallel: int, checks: Checks, after_register: bool) -> _Reading:
     """Start reading a batch as `parallel` tasks on the flow's task runner; the flow goes on meanwhile."""
-    return _Reading(paths, [read_files.submit(quote(paths[i::parallel]), checks) for i in range(parallel)
+    return _Reading(paths, [read_files.submit(paths[i::parallel], checks) for i in range(parallel)
                             if paths[i::parallel]], after_register)
 
 
@@ -244,7 +245,7 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
         rows += sum(r.rows for r in read.reads)
         elapsed = time.perf_counter() - started
         logger.info("%d/%d files, %d rows, %.0f rows/s", done, len(found.new), rows, rows / max(elapsed, 1e-9))
-    data_docs = write_data_docs.submit(quote(docs), settings) if docs else None  # while the rest is written
+    data_docs = write_data_docs.submit(docs, settings) if docs else None  # while the rest is written
 
     if register_loaded:
         revalidate_units(settings, run_id, quote(checked))
