@@ -4,8 +4,10 @@ Each flow reads like a table of contents; the steps are coarse tasks (a batch of
 stage), because each task costs Prefect bookkeeping. Large collections go to tasks the flow
 calls itself wrapped in `quote`: Prefect would otherwise walk every element of them, twice
 per task, looking for futures (≈ 0.4 s per 1,000 files). Not to submitted tasks: a Dask
-task runner sends their arguments on, and a quoted one arrives as a plain tuple. Without `PREFECT_API_URL` the flows
-run on Prefect's ephemeral API; with it, their runs appear in the Prefect UI.
+task runner sends their arguments on, and a quoted one arrives as a plain tuple.
+
+Without `PREFECT_API_URL` the flows run on Prefect's ephemeral API; with it, their runs
+appear in the Prefect UI.
 """
 
 from __future__ import annotations
