@@ -204,7 +204,7 @@ def read_batch(paths: list[Path], checks: Checks | None, workers: int = WORKERS,
     if lost:
         _check_workers_start()  # a worker that cannot start at all is no file's fault
     for path in lost:  # one at a time: find the file that kills its worker
-        alone, died = _run([[path]], 1, reader, checks)
+        alone, _ = _run([[path]], 1, reader, checks)
         done += alone or [_refused(path)]
     return combine(done, paths)
 
