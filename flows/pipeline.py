@@ -16,10 +16,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Iterator, TypeVar
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
@@ -27,9 +28,9 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from flows.extract import FileRead, to_frame
-from flows.extract.contracts import CONTRACTS
-from flows.extract.pool import BatchRead, combine, read_batch, render_docs_in_worker
+from flows.extract import FileRead
+from flows.extract.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract
+from flows.extract.pool import BatchRead, check_in_workers, combine, read_batch, render_docs_in_worker
 from flows.extract.pool import start as start_workers
 from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
@@ -43,7 +44,7 @@ from flows.report import Report, build
 from flows.report.pdf import to_pdf
 from flows.report.periods import between, previous
 from flows.settings import Settings
-from flows.validate import Checks, concat_problems, read_suite, validate_records
+from flows.validate import Checks, reason_columns, suite_columns, unit_rules
 from flows.warehouse import open_warehouse
 
 # files extracted, validated and loaded together: up to this many bytes (bounds memory; a
@@ -138,35 +139,34 @@ def load_files(files: list[FileRead], problems: pd.DataFrame, settings: Settings
 @task(cache_policy=NONE, **IO_RETRIES)
 def revalidate_units(settings: Settings, run_id: str, checked: set[str]) -> int:
     """After a new register: check the units of every live row loaded before it again, so the
-    order files arrive in does not matter. `checked`: files of this run validated after it."""
+    order files arrive in does not matter. `checked`: files of this run validated after it.
+
+    Only the rules that look units up run, over the columns they need, in the workers."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
         files = stored_files(con)
         earlier = sorted(file_id for (file_id,) in con.execute("select file_id from core.files where is_live").fetchall()
                          if file_id not in checked)
-        parameters = {"unit_names": sorted(unit_aliases(con))}
-        found, rules = [], []
-        for contract in CONTRACTS:
-            suite = read_suite(settings.expectations_dir, contract.suite)
-            unit_rules = [e["meta"]["rule"] for e in suite["expectations"]
-                          if e["kwargs"].get("value_set") == {"$PARAMETER": "unit_names"}]
-            if not unit_rules:
-                continue
-            rules += unit_rules
-            for chunk in _row_chunks(con, contract.table, earlier):
-                records = con.execute(f"select * from raw.{contract.table} where list_contains(?, file_id)",
-                                      [chunk]).arrow().read_all()
-                problems = validate_records(to_frame(records), contract, settings.expectations_dir, files, parameters)
-                found.append(problems[problems["rule"].isin(unit_rules)])
-        fresh = concat_problems(found)
-        replace_problems(con, sorted(set(rules)), earlier, fresh, run_id)
+        checks = Checks(settings.expectations_dir, {"unit_names": sorted(unit_aliases(con))}, date.today())
+        rules = {contract: units for contract in CONTRACTS
+                 if (units := unit_rules(settings.expectations_dir, contract.suite))}
+        parts = ((contract, records, units) for contract, units in rules.items()
+                 for records in _stored_records(con, contract, earlier, settings.expectations_dir, units))
+        fresh = check_in_workers(parts, files, checks)
+        replace_problems(con, sorted(set().union(*rules.values())), earlier, fresh, run_id)
         return len(fresh)
 
 
-def _row_chunks(con, table: str, file_ids: list[str]) -> list[list[str]]:
-    """The given files that have rows in `table`, grouped into chunks of about REVALIDATE_ROWS rows."""
-    counts = con.execute(f"select file_id, count(*) from raw.{table} where list_contains(?, file_id) "
+def _stored_records(con: duckdb.DuckDBPyConnection, contract: Contract, file_ids: list[str], expectations_dir: Path,
+                    rules: frozenset[str]) -> Iterator[pa.Table]:
+    """The stored records of the given files as `rules` compare them, in chunks of about
+    REVALIDATE_ROWS rows: the lineage columns and the columns the rules name (and as written)."""
+    named = suite_columns(expectations_dir, contract.suite, rules) | reason_columns(expectations_dir, contract.suite, rules)
+    columns = LINEAGE_COLUMNS + [c for c in contract.columns() if c in named or c.removesuffix("_raw") in named]
+    counts = con.execute(f"select file_id, count(*) from raw.{contract.table} where list_contains(?, file_id) "
                          "group by file_id order by file_id", [file_ids]).fetchall()
-    return budgeted(counts, REVALIDATE_ROWS)
+    for chunk in budgeted(counts, REVALIDATE_ROWS):
+        yield con.execute(f"select {', '.join(columns)} from raw.{contract.table} where list_contains(?, file_id)",
+                          [chunk]).arrow().read_all()
 
 
 @flow(name="ingest", on_failure=[notify_failure], on_crashed=[notify_failure])

@@ -38,6 +38,7 @@ from flows.extract.normalise import as_written
 
 PROBLEM_COLUMNS = ["file_id", "sheet", "row_number", "column_letter", "field", "rule", "value", "reason"]
 PERIOD_TOLERANCE = timedelta(days=7)
+PERIOD_COLUMNS = ["period_label", "window_start", "window_end"]  # derived from each row's file
 
 
 @cache
@@ -57,28 +58,42 @@ def read_suite(expectations_dir: Path, name: str) -> dict:
 
 
 @cache
-def _suite(expectations_dir: Path, name: str):
+def _expectations(expectations_dir: Path, name: str, rules: frozenset[str] | None = None) -> tuple[dict, ...]:
+    """A suite's expectations as written, or only those of the given rules."""
+    return tuple(e for e in read_suite(expectations_dir, name)["expectations"]
+                 if rules is None or e["meta"]["rule"] in rules)
+
+
+def unit_rules(expectations_dir: Path, name: str) -> frozenset[str]:
+    """The rules of a suite that look names up in the register's units (`unit_names`)."""
+    return frozenset(e["meta"]["rule"] for e in _expectations(expectations_dir, name)
+                     if e["kwargs"].get("value_set") == {"$PARAMETER": "unit_names"})
+
+
+@cache  # one suite object per (name, rules): a checkpoint refuses to run a suite replaced since it was made
+def _suite(expectations_dir: Path, name: str, rules: frozenset[str] | None):
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    data = read_suite(expectations_dir, name)
     configs = [
         ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta"), description=e.get("description"))
-        for e in data["expectations"]
+        for e in _expectations(expectations_dir, name, rules)
     ]
     context, _ = _context()
-    return context.suites.add_or_update(ExpectationSuite(name=name, expectations=configs, meta=data.get("meta")))
+    suite_name = name if rules is None else f"{name}（{'、'.join(sorted(rules))}）"
+    return context.suites.add_or_update(ExpectationSuite(name=suite_name, expectations=configs,
+                                                         meta=read_suite(expectations_dir, name).get("meta")))
 
 
 @cache
-def suite_columns(expectations_dir: Path, name: str) -> frozenset[str]:
+def suite_columns(expectations_dir: Path, name: str, rules: frozenset[str] | None = None) -> frozenset[str]:
     """Every column a suite's expectations name (their columns and row conditions).
 
     Great Expectations copies the whole batch for each row condition it applies; giving it
     only these columns keeps each copy narrow.
     """
     columns: set[str] = set()
-    for e in read_suite(expectations_dir, name)["expectations"]:
+    for e in _expectations(expectations_dir, name, rules):
         kwargs = e["kwargs"]
         columns.update(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
         columns.update(kwargs.get("column_list", []))
@@ -87,9 +102,16 @@ def suite_columns(expectations_dir: Path, name: str) -> frozenset[str]:
 
 
 @cache
-def ranged_columns(expectations_dir: Path, name: str) -> frozenset[str]:
+def reason_columns(expectations_dir: Path, name: str, rules: frozenset[str] | None = None) -> frozenset[str]:
+    """The columns the reasons of a suite's rules name (`{period_label}` …), besides `{value}`."""
+    return frozenset(column for e in _expectations(expectations_dir, name, rules)
+                     for column in re.findall(r"\{(\w+)\}", e["meta"]["reason"]) if column != "value")
+
+
+@cache
+def ranged_columns(expectations_dir: Path, name: str, rules: frozenset[str] | None = None) -> frozenset[str]:
     """The columns a suite's range rules (`expect_column_values_to_be_between`) compare."""
-    return frozenset(e["kwargs"]["column"] for e in read_suite(expectations_dir, name)["expectations"]
+    return frozenset(e["kwargs"]["column"] for e in _expectations(expectations_dir, name, rules)
                      if e["type"] == "expect_column_values_to_be_between")
 
 
@@ -118,22 +140,30 @@ def _duplicate_of(frame: pd.DataFrame, contract: Contract, files: dict[str, File
     return first.where((first != frame["row_number"]) & filled & ~exempt).astype("Int64")
 
 
-def prepare(records: pd.DataFrame, contract: Contract, files: dict[str, FileRead], today: date) -> pd.DataFrame:
-    """The batch as validated: dates as timestamps, plus the derived columns rules compare with."""
+def prepare(records: pd.DataFrame, contract: Contract, files: dict[str, FileRead], today: date,
+            needed: frozenset[str] | None = None) -> pd.DataFrame:
+    """The batch as validated: dates as timestamps, plus the derived columns rules compare with
+    (only those in `needed`, the columns the rules to run name; all without it)."""
+    def wanted(*columns: str) -> bool:
+        return needed is None or any(c in needed for c in columns)
+
     frame = records.reset_index(drop=True)  # copy-on-write: the caller's records stay as they were
     for f in contract.fields:
-        if f.kind in (DATE, DATETIME):
+        if f.kind in (DATE, DATETIME) and f.name in frame:
             frame[f.name] = pd.to_datetime(frame[f.name])
-    codes, file_ids = pd.factorize(frame["file_id"])
-    per_file = pd.DataFrame.from_records(
-        [(p.label if p else None, pd.Timestamp(p.start - PERIOD_TOLERANCE) if p else pd.NaT,
-          pd.Timestamp(p.end + PERIOD_TOLERANCE) if p else pd.NaT)
-         for p in (files[f].period for f in file_ids)],
-        columns=["period_label", "window_start", "window_end"])
-    for column in per_file.columns:  # added column by column: a merge would copy the whole batch
-        frame[column] = per_file[column].to_numpy()[codes]
-    frame["today"] = pd.Timestamp(today)
-    frame["duplicate_of"] = _duplicate_of(frame, contract, files)
+    if wanted(*PERIOD_COLUMNS):
+        codes, file_ids = pd.factorize(frame["file_id"])
+        per_file = pd.DataFrame.from_records(
+            [(p.label if p else None, pd.Timestamp(p.start - PERIOD_TOLERANCE) if p else pd.NaT,
+              pd.Timestamp(p.end + PERIOD_TOLERANCE) if p else pd.NaT)
+             for p in (files[f].period for f in file_ids)],
+            columns=PERIOD_COLUMNS)
+        for column in per_file.columns:  # added column by column: a merge would copy the whole batch
+            frame[column] = per_file[column].to_numpy()[codes]
+    if wanted("today"):
+        frame["today"] = pd.Timestamp(today)
+    if wanted("duplicate_of"):
+        frame["duplicate_of"] = _duplicate_of(frame, contract, files)
     return frame
 
 
@@ -160,32 +190,38 @@ class _Row(dict):
 
 
 @cache
-def _checkpoint(expectations_dir: Path, suite_name: str):
-    """A checkpoint running one suite on a batch (its data docs are rendered once per run, by `render_docs`)."""
+def _checkpoint(expectations_dir: Path, suite_name: str, rules: frozenset[str] | None):
+    """A checkpoint running one suite (or some of its rules) on a batch (its data docs are
+    rendered once per run, by `render_docs`)."""
     import great_expectations as gx
 
     context, batch_definition = _context()
+    suite = _suite(expectations_dir, suite_name, rules)
     definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=_suite(expectations_dir, suite_name)))
+        gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=suite))
     return context.checkpoints.add_or_update(gx.Checkpoint(
-        name=suite_name, validation_definitions=[definition], result_format={"result_format": "COMPLETE"}))
+        name=suite.name, validation_definitions=[definition], result_format={"result_format": "COMPLETE"}))
 
 
 def validate_records(records: pd.DataFrame, contract: Contract, expectations_dir: Path,
                      files: dict[str, FileRead], parameters: dict | None = None,
-                     today: date | None = None, results: list | None = None) -> pd.DataFrame:
-    """Run a contract's suite over a batch of records; one problem row per failed rule and row.
+                     today: date | None = None, results: list | None = None,
+                     rules: frozenset[str] | None = None) -> pd.DataFrame:
+    """Run a contract's suite (or only its `rules`) over a batch of records; one problem row per
+    failed rule and row. The records need only the columns the rules name, besides the system
+    columns (`file_id`, `sheet`, `row_number`).
 
     `results`, if given, receives Great Expectations' own results (identifier, result) for the data docs.
     """
     if records.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    frame = prepare(records, contract, files, today or date.today())
-    checkpoint = _checkpoint(expectations_dir, contract.suite)
-    named = suite_columns(expectations_dir, contract.suite)
+    named = suite_columns(expectations_dir, contract.suite, rules)
+    frame = prepare(records, contract, files, today or date.today(),
+                    named | reason_columns(expectations_dir, contract.suite, rules))
+    checkpoint = _checkpoint(expectations_dir, contract.suite, rules)
     batch = frame[[c for c in frame.columns if c in named]]
     # Great Expectations compares numpy numbers at once, nullable integers one Python call per row
-    batch = batch.astype({c: "float64" for c in ranged_columns(expectations_dir, contract.suite)
+    batch = batch.astype({c: "float64" for c in ranged_columns(expectations_dir, contract.suite, rules)
                           if isinstance(batch[c].dtype, pd.Int64Dtype)})
     run = checkpoint.run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters or {})
     if results is not None:
@@ -272,7 +308,7 @@ def render_docs(results: list, expectations_dir: Path, docs_dir: Path) -> Path:
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
     for suite in sorted({contract.suite for contract in CONTRACTS}):
-        _suite(expectations_dir, suite)
+        _suite(expectations_dir, suite, None)
     store = context.validation_results_store  # exactly this run's: a reused worker may hold earlier ones
     for key in store.list_keys():
         store.remove_key(key)

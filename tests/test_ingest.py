@@ -143,6 +143,35 @@ def test_a_corrected_resubmission_replaces_its_predecessor_and_closes_its_proble
     assert activity_metrics(con, date(2022, 6, 1), date(2022, 6, 30))["seminars"] == 2
 
 
+def test_a_register_arriving_after_the_ledgers_leaves_the_same_unit_problems_as_one_arriving_first(
+        prefect, settings, samples, tmp_path):
+    def unit_problems(settings) -> list[tuple]:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            return con.execute("""
+                select f.file_name, p.sheet, p.row_number, p.column_letter, p.rule, p.value, p.reason
+                from marts.open_problems p join raw.files f using (file_id)
+                where p.rule = 'org_unit_in_register' order by all""").fetchall()
+
+    first = settings.under(tmp_path / "register_first")
+    for folder in (first.inbox, settings.inbox):
+        folder.mkdir(parents=True, exist_ok=True)
+    for name in (REGISTER, BRANCH):
+        shutil.copy(samples / name, first.inbox / name)
+    run(first)
+
+    shutil.copy(samples / BRANCH, settings.inbox / BRANCH)
+    run(settings)
+    before = unit_problems(settings)  # no register yet: no unit resolves
+    assert [(row[2], row[5]) for row in before] == [(4, "机关第一党支部"), (5, "机关第一党支部"), (6, "机关第一党支部"),
+                                                   (7, "机关第一党支部"), (8, "机关第一党支部"), (9, "机关第一党支部"),
+                                                   (10, "财务科"), (12, "机关第一党支部"), (13, "机关第一党支部")]
+    shutil.copy(samples / REGISTER, settings.inbox / REGISTER)
+    run(settings)
+    assert unit_problems(settings) == unit_problems(first) == [
+        (BRANCH, "活动台账", 10, "E", "org_unit_in_register", "财务科",
+         "组织单位“财务科”在组织机构名册中找不到，请使用名册中的单位名称或简称")]
+
+
 def test_monthly_report_writes_the_months_figures(prefect, settings, inbox):
     run(settings)
     monthly = report("monthly", "2022-06", warehouse=str(settings.warehouse), out=str(settings.reports_out))

@@ -20,6 +20,8 @@ import multiprocessing
 import os
 import pickle
 import time
+from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -28,9 +30,11 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from flows.extract import FileRead, concat, extract_file, sha256_of
-from flows.validate import Checks, concat_problems, refusal_problems, render_docs, validate_files
+from flows.extract import FileRead, concat, extract_file, sha256_of, to_frame
+from flows.extract.contracts import Contract
+from flows.validate import Checks, concat_problems, refusal_problems, render_docs, validate_files, validate_records
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 MEMORY_CAP = int(os.environ.get("TAIZHANG_WORKER_MEMORY_MB", "6144")) * 2**20  # address space per worker
@@ -219,6 +223,29 @@ def combine(parts: list[BatchRead], paths: list[Path]) -> BatchRead:
 def extract_many(paths: list[Path], workers: int = WORKERS, reader=extract_file) -> list[FileRead]:
     """Extract files in isolated worker processes, in the order given (no validation)."""
     return read_batch(paths, None, workers, reader).reads
+
+
+def _check_part(records: pa.Table, contract: Contract, files: dict[str, FileRead], checks: Checks,
+                rules: frozenset[str]) -> pd.DataFrame:
+    return validate_records(to_frame(records), contract, checks.expectations_dir, files, checks.parameters,
+                            checks.today, rules=rules)
+
+
+def check_in_workers(parts: Iterable[tuple[Contract, pa.Table, frozenset[str]]], files: dict[str, FileRead],
+                     checks: Checks) -> pd.DataFrame:
+    """Check records already loaded against some rules of their source's suite (`parts`: contract,
+    records, rules), the parts spread over the workers, where Great Expectations is imported
+    already; every problem found. `files`: the records' files, as the warehouse knows them.
+    At most two parts per worker are taken from `parts` before their results are collected."""
+    pool = _POOL.get(WORKERS)
+    found: list[pd.DataFrame] = []
+    running: deque = deque()
+    for contract, records, rules in parts:
+        if len(running) >= 2 * WORKERS:
+            found.append(running.popleft().result())
+        ids = pc.unique(records["file_id"]).to_pylist()
+        running.append(pool.submit(_check_part, records, contract, {f: files[f] for f in ids}, checks, rules))
+    return concat_problems(found + [future.result() for future in running])
 
 
 def _render_docs(results: list[bytes], expectations_dir: Path, docs_dir: Path) -> Path:
