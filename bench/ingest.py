@@ -1,8 +1,8 @@
-"""Ingest stages side by side: extraction, validation and loading of the same rows.
+"""Ingest stages side by side: extraction, validation, loading and publishing of the same rows.
 
-Runs the three stages of `taizhang ingest` directly (no Prefect bookkeeping) on the
-generated inboxes of bench/inboxes.py, into a fresh DuckDB file, and prints seconds and
-rows/s per stage and the peak memory. Validation must stay below extraction.
+Runs the stages of `taizhang ingest` directly (no Prefect bookkeeping) on the generated
+inboxes of bench/inboxes.py, into a fresh DuckDB file and its analyst copy, and prints
+seconds and rows/s per stage and the peak memory. Validation must stay below extraction.
 
     .venv/bin/python bench/ingest.py [--quick]
 """
@@ -27,6 +27,7 @@ from flows.extract import to_frame  # noqa: E402
 from flows.extract.contracts import CONTRACTS  # noqa: E402
 from flows.extract.pool import extract_many  # noqa: E402
 from flows.load import load_batch  # noqa: E402
+from flows.publish import publish_analyst_copy  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from flows.validate import _context, refusal_problems, validate_records  # noqa: E402
 from flows.warehouse import open_warehouse  # noqa: E402
@@ -66,10 +67,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             with open_warehouse(Path(folder) / "bench.duckdb", settings.sql_dir) as con:
                 load_batch(con, reads, problems, paths[0].parent, "bench")
-        loaded = time.perf_counter()
+            loaded = time.perf_counter()
+            with open_warehouse(Path(folder) / "bench.duckdb", settings.sql_dir) as con:
+                publish_analyst_copy(con, Path(folder) / "bench.duckdb")
+        published = time.perf_counter()
         total = sum(r.rows for r in reads)
         for stage, seconds in (("extract", extracted - started), ("validate", validated - extracted),
-                               ("load", loaded - validated), ("all", loaded - started)):
+                               ("load", loaded - validated), ("publish", published - loaded),
+                               ("all", published - started)):
             print(f"  {stage:<9} {seconds:7.2f} s  {total / seconds:>12,.0f} rows/s")
         print(f"  problems found: {len(problems):,}; peak memory (largest process): {peak_mb():,.0f} MB")
 

@@ -4,8 +4,9 @@ For each generated inbox (bench/inboxes.py): the raw reader alone (calamine into
 DuckDB reading the same rows as CSV, and `taizhang ingest` end to end (extract, validate,
 load, publish; a real Prefect flow run against a Prefect server started here, as in
 production) — rows/s, seconds per file, peak memory (RSS) and the ratios. Then, on the
-full warehouse: a re-run with nothing new, one new file (against the same file into an
-empty warehouse), the four report types, and the metric queries for a year.
+full warehouse: a re-run with nothing new, one new file and a new version of the unit
+register (each against the same file into an empty warehouse), the four report types,
+and the metric queries for a year.
 
     .venv/bin/python bench/pipeline.py [--quick]
 """
@@ -168,6 +169,23 @@ def one_new_file(full: Path, env: dict, work: Path) -> None:
           f"all runs: {', '.join(f'{t:.2f}' for t in into_full)} / {', '.join(f'{t:.2f}' for t in into_empty)})")
 
 
+def new_register(full: Path, env: dict, work: Path) -> None:
+    """A new version of the unit register (one unit more) into the full warehouse and into an
+    empty one: into the full one, the units of every row loaded before are checked again."""
+    from flows.demo import REGISTER_UNITS, write_register
+
+    folder = work / "new_register"
+    folder.mkdir()
+    write_register(folder / "组织机构与班子（2022年版）.xlsx", [*REGISTER_UNITS, ("市人口学会", None, "直属学会", None, None, None)])
+    into_full = run_ingest(full, folder, {**env, "TAIZHANG_REPORTS": str(work / "reports_full")})[0]
+    into_empty = run_ingest(work / "empty_register.duckdb", folder,
+                            {**env, "TAIZHANG_REPORTS": str(work / "reports_empty_register")})[0]
+    with duckdb.connect(str(full), read_only=True) as con:
+        size = con.execute("select count(*) from raw.activity_rows").fetchone()[0]
+    print(f"a new register version: into the full warehouse {into_full:.2f} s (the units of its {size:,} rows "
+          f"checked again), into an empty one {into_empty:.2f} s")
+
+
 def reports_and_metrics(work: Path, env: dict) -> None:
     from flows.demo import write_demo_inbox
     from flows.report import build
@@ -210,6 +228,7 @@ def main() -> None:
         full = measure("many_small", inbox("many_small", 500 // scale, 2_000), env, work)
         measure("tiny_files", inbox("tiny_files", 10_000 // scale, 10), env, work)
         one_new_file(full, env, work)
+        new_register(full, env, work)
         reports_and_metrics(work, env)
         metrics_for_a_year(full)
 

@@ -224,13 +224,13 @@ def write_ledger_csv(path: Path, unit: str, activities: list[Activity]) -> None:
     path.write_bytes(buffer.getvalue().encode("gbk"))
 
 
-def write_register(path: Path) -> None:
-    """The unit register (组织机构与班子) as the office keeps it."""
+def write_register(path: Path, unit_rows: list[tuple] = REGISTER_UNITS) -> None:
+    """The unit register (组织机构与班子) as the office keeps it (rows as in REGISTER_UNITS)."""
     book = _workbook(path)
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     units = book.add_worksheet("组织机构")
     units.write_row(0, 0, ["单位名称", "简称（别名）", "类型", "上级组织", "成立日期", "党员人数"])
-    for r, row in enumerate(REGISTER_UNITS, start=1):
+    for r, row in enumerate(unit_rows, start=1):
         for c, value in enumerate(row):
             if isinstance(value, date):
                 units.write_datetime(r, c, datetime(value.year, value.month, value.day), date_format)
