@@ -220,22 +220,27 @@ def summary_by_unit(files: pd.DataFrame) -> pd.DataFrame:
     return out.astype({c: int for c in ("files", "rows_loaded", "rows_quarantined", "files_refused")})
 
 
-def stored_files(con: duckdb.DuckDBPyConnection) -> dict[str, FileRead]:
-    """The live loaded files as FileReads (identity, period, source, sheet columns), without records."""
+def stored_files(con: duckdb.DuckDBPyConnection, file_ids: list[str]) -> dict[str, FileRead]:
+    """Some live loaded files as FileReads (identity, period, source, sheet columns), without records."""
     from flows.extract import SheetRead
     from flows.extract.layout import Period
 
-    files = {}
-    for file_id, path, source, label, start, end in con.execute(
-            "select file_id, path, source, period_label, period_start, period_end from core.files "
-            "where is_live").fetchall():
-        files[file_id] = FileRead(path=Path(path), file_id=file_id, size_bytes=0, modified_at=datetime.now(),
-                                  source=source, period=Period(label, start, end) if label else None)
-    for file_id, sheet, columns in con.execute(
-            "select file_id, sheet, columns from raw.sheets where state = 'read'").fetchall():
-        if file_id in files:
-            files[file_id].sheets.append(SheetRead(sheet, "read", columns=json.loads(columns or "{}")))
-    return files
+    con.register("wanted_files", pa.table({"file_id": pa.array(file_ids, pa.string())}))
+    try:
+        files = {}
+        for file_id, path, source, label, start, end in con.execute(
+                "select file_id, path, source, period_label, period_start, period_end from core.files "
+                "where is_live and file_id in (select file_id from wanted_files)").fetchall():
+            files[file_id] = FileRead(path=Path(path), file_id=file_id, size_bytes=0, modified_at=datetime.now(),
+                                      source=source, period=Period(label, start, end) if label else None)
+        for file_id, sheet, columns in con.execute(
+                "select file_id, sheet, columns from raw.sheets where state = 'read' "
+                "and file_id in (select file_id from wanted_files)").fetchall():
+            if file_id in files:
+                files[file_id].sheets.append(SheetRead(sheet, "read", columns=json.loads(columns or "{}")))
+        return files
+    finally:
+        con.unregister("wanted_files")
 
 
 def replace_problems(con: duckdb.DuckDBPyConnection, rules: list[str], file_ids: list[str],

@@ -143,9 +143,9 @@ def revalidate_units(settings: Settings, run_id: str, checked: set[str]) -> int:
 
     Only the rules that look units up run, over the columns they need, in the workers."""
     with open_warehouse(settings.warehouse, settings.sql_dir) as con:
-        files = stored_files(con)
         earlier = sorted(file_id for (file_id,) in con.execute("select file_id from core.files where is_live").fetchall()
                          if file_id not in checked)
+        files = stored_files(con, earlier)
         checks = Checks(settings.expectations_dir, {"unit_names": sorted(unit_aliases(con))}, date.today())
         rules = {contract: units for contract in CONTRACTS
                  if (units := unit_rules(settings.expectations_dir, contract.suite))}
