@@ -6,7 +6,8 @@ in Chinese, with `{value}` standing for the original cell text and `{column}` fo
 other column of the row. One validation runs per suite over all the files a worker read
 together (`validate_files`, in the worker that read them), not per file: GX costs about
 0.1–0.4 s a run. The data docs of a run's validations are rendered once, at its end
-(`render_docs`).
+(`render_docs`). A suite can also run for some of its rules only: when a new register
+arrives, the unit rules re-check the rows loaded before it.
 
 Some rules compare a row with its submission, so the batch gets derived columns before
 validation (they are not stored):
@@ -58,7 +59,7 @@ def read_suite(expectations_dir: Path, name: str) -> dict:
 
 
 @cache
-def _expectations(expectations_dir: Path, name: str, rules: frozenset[str] | None = None) -> tuple[dict, ...]:
+def _expectations(expectations_dir: Path, name: str, rules: frozenset[str] | None) -> tuple[dict, ...]:
     """A suite's expectations as written, or only those of the given rules."""
     return tuple(e for e in read_suite(expectations_dir, name)["expectations"]
                  if rules is None or e["meta"]["rule"] in rules)
@@ -66,7 +67,7 @@ def _expectations(expectations_dir: Path, name: str, rules: frozenset[str] | Non
 
 def unit_rules(expectations_dir: Path, name: str) -> frozenset[str]:
     """The rules of a suite that look names up in the register's units (`unit_names`)."""
-    return frozenset(e["meta"]["rule"] for e in _expectations(expectations_dir, name)
+    return frozenset(e["meta"]["rule"] for e in _expectations(expectations_dir, name, None)
                      if e["kwargs"].get("value_set") == {"$PARAMETER": "unit_names"})
 
 
@@ -141,11 +142,11 @@ def _duplicate_of(frame: pd.DataFrame, contract: Contract, files: dict[str, File
 
 
 def prepare(records: pd.DataFrame, contract: Contract, files: dict[str, FileRead], today: date,
-            needed: frozenset[str] | None = None) -> pd.DataFrame:
-    """The batch as validated: dates as timestamps, plus the derived columns rules compare with
-    (only those in `needed`, the columns the rules to run name; all without it)."""
+            needed: frozenset[str]) -> pd.DataFrame:
+    """The batch as validated: dates as timestamps, plus those of the derived columns rules
+    compare with that are `needed` (named by the rules to run)."""
     def wanted(*columns: str) -> bool:
-        return needed is None or any(c in needed for c in columns)
+        return any(c in needed for c in columns)
 
     frame = records.reset_index(drop=True)  # copy-on-write: the caller's records stay as they were
     for f in contract.fields:
