@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from flows.extract.normalise import (
-    EXCEL_EPOCH, Parsed, chinese_numeral, clean_array, clean_text, normalise_array, parse_bool, parse_date,
+    EXCEL_EPOCH, Parsed, chinese_numeral, clean_array, clean_arrays, clean_text, normalise_array, parse_bool, parse_date,
     parse_int, parse_money,
 )
 
@@ -117,6 +117,16 @@ def test_a_column_is_parsed_once_per_distinct_value_and_keeps_its_alignment():
 def test_columns_are_cleaned_like_single_cells():
     column = pa.array(["\u3000学习《党史》\n第一章  ", "  ", None, "a\xa0 b"])
     assert clean_array(column).to_pylist() == [clean_text(v) for v in column.to_pylist()] == ["学习《党史》 第一章", None, None, "a b"]
+
+
+def test_a_small_sheets_columns_cleaned_together_are_cleaned_like_each_alone():
+    columns = [pa.chunked_array([["\u3000学习《党史》\n第一章  ", "  "], [None, "a\xa0 b"]]),  # two chunks
+               pa.array(["办公室", " 研究室", None, ""]),                                   # nothing to collapse
+               pa.array([67.0, None, 3.5, 12.0]),                                            # numbers as read
+               pa.array([None, None, None, None], pa.null())]
+    assert [c.to_pylist() for c in clean_arrays(columns)] == [clean_array(c).to_pylist() for c in columns] == [
+        ["学习《党史》 第一章", None, None, "a b"], ["办公室", "研究室", None, None], ["67", None, "3.5", "12"],
+        [None, None, None, None]]
 
 
 # ------------------------------------------------------------- properties

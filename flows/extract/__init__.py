@@ -31,7 +31,7 @@ from flows.extract.layout import (
     unit_from_file_name, version_rank,
 )
 from flows.extract.normalise import (
-    Parsed, clean_array, clean_text, normalise_array, parse_bool, parse_date, parse_datetime, parse_int, parse_money,
+    Parsed, clean_array, clean_arrays, clean_text, normalise_array, parse_bool, parse_date, parse_datetime, parse_int, parse_money,
 )
 
 READERS = {XLSX: read_workbook, XLS: read_workbook, CSV: read_csv, DOCX: read_forms}
@@ -112,14 +112,21 @@ def _parser(f: Field, contract: Contract, period: Period | None):
     return {DATETIME: parse_datetime, INT: parse_int, MONEY: parse_money, BOOL: parse_bool}[f.kind]
 
 
+# a table of fewer rows is small: the fixed cost of each Arrow call outweighs its rows
+SMALL_TABLE_ROWS = 1_000
+
+
 def _records(cells: pa.Table, contract: Contract, columns: dict[str, str],
              title: TitleInfo, period: Period | None) -> dict[str, pa.Array]:
     """Typed records of the data rows, each parsed field beside its original (cleaned) text."""
     n = cells.num_rows
+    read = [f.name for f in contract.fields if f.name in columns]
+    texts = [cells.column(columns[name]) for name in read]
+    cleaned = dict(zip(read, clean_arrays(texts) if n < SMALL_TABLE_ROWS else map(clean_array, texts)))
     out: dict[str, pa.Array] = {}
     for f in contract.fields:
-        if f.name in columns:
-            original = clean_array(cells.column(columns[f.name]))
+        if f.name in cleaned:
+            original = cleaned[f.name]
         else:
             value = clean_text(title.labels.get(f.from_title)) if f.from_title else None
             original = pa.array([value] * n, type=pa.large_string())
@@ -137,9 +144,6 @@ def _records(cells: pa.Table, contract: Contract, columns: dict[str, str],
     return out
 
 
-SMALL_CHUNK_ROWS = 1_000
-
-
 def concat(tables: list[pa.Table]) -> pa.Table:
     """Tables of records as one, columns missing from some filled with nulls.
 
@@ -150,7 +154,7 @@ def concat(tables: list[pa.Table]) -> pa.Table:
     if len(tables) == 1:
         return tables[0]
     table = pa.concat_tables(tables, promote_options="permissive")
-    return table.combine_chunks() if table.num_rows < SMALL_CHUNK_ROWS * len(tables) else table
+    return table.combine_chunks() if table.num_rows < SMALL_TABLE_ROWS * len(tables) else table
 
 
 def _refuse(read: FileRead, reason: str, kind: str) -> FileRead:

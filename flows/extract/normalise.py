@@ -61,6 +61,19 @@ def clean_array(array: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
 
 
+def clean_arrays(arrays: list[pa.Array | pa.ChunkedArray]) -> list[pa.Array]:
+    """`clean_array` for several columns at once: joined, cleaned in one pass, split again
+    (zero-copy slices). For small sheets, where the fixed cost of each Arrow call outweighs
+    a column's few rows."""
+    parts = [array.cast(pa.large_string()) for array in arrays]
+    parts = [part.combine_chunks() if isinstance(part, pa.ChunkedArray) else part for part in parts]
+    if not parts:
+        return []
+    cleaned = clean_array(pa.concat_arrays(parts))
+    offsets = np.cumsum([0] + [len(part) for part in parts])
+    return [cleaned.slice(start, end - start) for start, end in zip(offsets[:-1], offsets[1:])]
+
+
 _COLLAPSED_BYTES = np.zeros(256, dtype=bool)
 _COLLAPSED_BYTES[[0x09, 0x0A, 0x0C, 0x0D]] = True  # ASCII spaces other than the plain one
 
