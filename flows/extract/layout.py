@@ -218,7 +218,9 @@ def classify_rows(rows: pa.Table) -> np.ndarray:
     reasons = np.full(rows.num_rows, None, dtype=object)
     if rows.num_rows == 0 or rows.num_columns == 0:
         return reasons
-    arrays = [column.cast(pa.large_string()) for column in rows.columns]
+    arrays = rows.columns  # as read, all text; cast only when they are not all of one type
+    if len({array.type for array in arrays}) > 1:
+        arrays = [array.cast(pa.large_string()) for array in arrays]
     first = pc.utf8_trim_whitespace(pc.coalesce(*arrays))
     spaces_only = pc.fill_null(pc.equal(first, ""), False).to_numpy(zero_copy_only=False)
     if spaces_only.any():
@@ -227,7 +229,7 @@ def classify_rows(rows: pa.Table) -> np.ndarray:
             row = rows.slice(int(position), 1).to_pylist()[0].values()
             cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
             firsts[position] = cells[0] if cells else None
-        first = pa.array(firsts, type=pa.large_string())
+        first = pa.array(firsts, type=first.type)
     reasons[pc.is_null(first).to_numpy(zero_copy_only=False)] = "blank"
     for name, pattern in _NOT_DATA:
         matched = pc.fill_null(pc.match_substring_regex(first, pattern), False).to_numpy(zero_copy_only=False)

@@ -65,12 +65,14 @@ def clean_arrays(arrays: list[pa.Array | pa.ChunkedArray]) -> list[pa.Array]:
     """`clean_array` for several columns at once: joined, cleaned in one pass, split again
     (zero-copy slices). For small sheets, where the fixed cost of each Arrow call outweighs
     a column's few rows."""
-    parts = [array.cast(pa.large_string()) for array in arrays]
-    parts = [part.combine_chunks() if isinstance(part, pa.ChunkedArray) else part for part in parts]
-    if not parts:
+    if not arrays:
         return []
-    cleaned = clean_array(pa.concat_arrays(parts))
-    offsets = np.cumsum([0] + [len(part) for part in parts])
+    chunks = [chunk for array in arrays
+              for chunk in (array.chunks if isinstance(array, pa.ChunkedArray) else [array])]
+    if len({chunk.type for chunk in chunks}) > 1:  # columns as read are all text: cast once, joined
+        chunks = [chunk.cast(pa.large_string()) for chunk in chunks]
+    cleaned = clean_array(pa.concat_arrays(chunks) if chunks else pa.array([], pa.large_string()))
+    offsets = np.cumsum([0] + [len(array) for array in arrays])
     return [cleaned.slice(start, end - start) for start, end in zip(offsets[:-1], offsets[1:])]
 
 
