@@ -31,7 +31,8 @@ from flows.extract.layout import (
     unit_from_file_name, version_rank,
 )
 from flows.extract.normalise import (
-    Parsed, clean_array, clean_arrays, clean_text, normalise_array, parse_bool, parse_date, parse_datetime, parse_int, parse_money,
+    Parsed, clean_array, clean_arrays, clean_text, normalise_array, parse_bool, parse_date, parse_datetime, parse_int,
+    parse_money,
 )
 
 READERS = {XLSX: read_workbook, XLS: read_workbook, CSV: read_csv, DOCX: read_forms}
