@@ -10,6 +10,8 @@ Frames go in through Arrow (`insert … by name`), never row by row.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,8 +44,19 @@ def inbox_files(inbox: Path) -> list[Path]:
     """
     if not inbox.exists():
         return []
-    files = (p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+    files = (p for p in _files_under(str(inbox)) if not p.name.startswith((".", "~$")))
     return sorted(files, key=lambda p: (any(mark in p.name for mark in COPY_MARKS), p.as_posix()))
+
+
+def _files_under(folder: str) -> Iterator[Path]:
+    """Every file below a folder, as `Path.rglob` finds them (folders behind symbolic links are
+    not entered), one directory listing per folder and no further look at each file."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _files_under(entry.path)
+            elif entry.is_file():
+                yield Path(entry.path)
 
 
 def relative(path: Path, inbox: Path) -> str:
