@@ -92,7 +92,10 @@ def run_ingest(warehouse: Path, folder: Path, env: dict) -> tuple[float, float, 
                     peak = max(peak, process.memory_info().rss)
                 except psutil.NoSuchProcess:
                     pass
-            time.sleep(0.05)
+            try:  # the next sample in 50 ms, or at once when the command ends (the time is not rounded up)
+                command.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
         seconds = time.perf_counter() - started
         if command.wait() != 0:
             err.seek(0)
