@@ -44,7 +44,7 @@ from flows.report import Report, build
 from flows.report.pdf import to_pdf
 from flows.report.periods import between, previous
 from flows.settings import Settings
-from flows.validate import Checks, reason_columns, suite_columns, unit_rules
+from flows.validate import Checks, rule_columns, unit_rules
 from flows.warehouse import open_warehouse
 
 # files extracted, validated and loaded together: up to this many bytes (bounds memory; a
@@ -161,10 +161,10 @@ def revalidate_units(settings: Settings, run_id: str, checked: set[str]) -> int:
 
 def _stored_records(con: duckdb.DuckDBPyConnection, contract: Contract, file_ids: list[str], expectations_dir: Path,
                     rules: frozenset[str]) -> Iterator[pa.Table]:
-    """The stored records of the given files as `rules` compare them, in chunks of about
-    REVALIDATE_ROWS rows: the lineage columns and the columns the rules name (and as written)."""
-    named = suite_columns(expectations_dir, contract.suite, rules) | reason_columns(expectations_dir, contract.suite, rules)
-    columns = LINEAGE_COLUMNS + [c for c in contract.columns() if c in named or c.removesuffix("_raw") in named]
+    """The stored records of the given files as `rules` read them, in chunks of about
+    REVALIDATE_ROWS rows: the lineage columns and the columns the rules read."""
+    needed = rule_columns(expectations_dir, contract.suite, rules)
+    columns = LINEAGE_COLUMNS + [c for c in contract.columns() if c in needed]
     counts = con.execute(f"select file_id, count(*) from raw.{contract.table} where list_contains(?, file_id) "
                          "group by file_id order by file_id", [file_ids]).fetchall()
     for chunk in budgeted(counts, REVALIDATE_ROWS):

@@ -103,10 +103,14 @@ def suite_columns(expectations_dir: Path, name: str, rules: frozenset[str] | Non
 
 
 @cache
-def reason_columns(expectations_dir: Path, name: str, rules: frozenset[str] | None = None) -> frozenset[str]:
-    """The columns the reasons of a suite's rules name (`{period_label}` …), besides `{value}`."""
-    return frozenset(column for e in _expectations(expectations_dir, name, rules)
-                     for column in re.findall(r"\{(\w+)\}", e["meta"]["reason"]) if column != "value")
+def rule_columns(expectations_dir: Path, name: str, rules: frozenset[str] | None = None) -> frozenset[str]:
+    """Every column validating with a suite's rules reads: those its expectations name, those
+    its reasons name (`{period_label}` …) and each rule's field as written (`<field>_raw`, the
+    value a problem shows)."""
+    expectations = _expectations(expectations_dir, name, rules)
+    reasons = {column for e in expectations for column in re.findall(r"\{(\w+)\}", e["meta"]["reason"])
+               if column != "value"}
+    return suite_columns(expectations_dir, name, rules) | reasons | {f"{e['meta']['field']}_raw" for e in expectations}
 
 
 @cache
@@ -217,8 +221,7 @@ def validate_records(records: pd.DataFrame, contract: Contract, expectations_dir
     if records.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
     named = suite_columns(expectations_dir, contract.suite, rules)
-    frame = prepare(records, contract, files, today or date.today(),
-                    named | reason_columns(expectations_dir, contract.suite, rules))
+    frame = prepare(records, contract, files, today or date.today(), rule_columns(expectations_dir, contract.suite, rules))
     checkpoint = _checkpoint(expectations_dir, contract.suite, rules)
     batch = frame[[c for c in frame.columns if c in named]]
     # Great Expectations compares numpy numbers at once, nullable integers one Python call per row

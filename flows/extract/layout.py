@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from flows.extract.contracts import CONTRACTS, Contract, header_key
 from flows.extract.grids import Grid
-from flows.extract.normalise import clean_text, parse_date
+from flows.extract.normalise import clean_text, one_type, parse_date
 
 HEADER_SEARCH_ROWS = 30  # the header is looked for in the first rows only
 
@@ -218,10 +218,7 @@ def classify_rows(rows: pa.Table) -> np.ndarray:
     reasons = np.full(rows.num_rows, None, dtype=object)
     if rows.num_rows == 0 or rows.num_columns == 0:
         return reasons
-    arrays = rows.columns  # as read, all text; cast only when they are not all of one type
-    if len({array.type for array in arrays}) > 1:
-        arrays = [array.cast(pa.large_string()) for array in arrays]
-    first = pc.utf8_trim_whitespace(pc.coalesce(*arrays))
+    first = pc.utf8_trim_whitespace(pc.coalesce(*one_type(rows.columns)))
     spaces_only = pc.fill_null(pc.equal(first, ""), False).to_numpy(zero_copy_only=False)
     if spaces_only.any():
         firsts = first.to_pylist()

@@ -61,16 +61,22 @@ def clean_array(array: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
 
 
+def one_type(arrays: list) -> list:
+    """Arrays of one type: as they are when they share one (columns as read are all text),
+    otherwise all as large text."""
+    if len({array.type for array in arrays}) > 1:
+        return [array.cast(pa.large_string()) for array in arrays]
+    return arrays
+
+
 def clean_arrays(arrays: list[pa.Array | pa.ChunkedArray]) -> list[pa.Array]:
     """`clean_array` for several columns at once: joined, cleaned in one pass, split again
     (zero-copy slices). For small sheets, where the fixed cost of each Arrow call outweighs
     a column's few rows."""
     if not arrays:
         return []
-    chunks = [chunk for array in arrays
-              for chunk in (array.chunks if isinstance(array, pa.ChunkedArray) else [array])]
-    if len({chunk.type for chunk in chunks}) > 1:  # columns as read are all text: cast once, joined
-        chunks = [chunk.cast(pa.large_string()) for chunk in chunks]
+    chunks = one_type([chunk for array in arrays
+                       for chunk in (array.chunks if isinstance(array, pa.ChunkedArray) else [array])])
     cleaned = clean_array(pa.concat_arrays(chunks) if chunks else pa.array([], pa.large_string()))
     offsets = np.cumsum([0] + [len(array) for array in arrays])
     return [cleaned.slice(start, end - start) for start, end in zip(offsets[:-1], offsets[1:])]
