@@ -143,4 +143,11 @@ def markdown(con: duckdb.DuckDBPyConnection) -> str:
             out += ["| 列 / column | 类型 / type | 含义 / meaning |", "|---|---|---|"]
             out += [f"| `{c}` | {t} | {(m or '').replace('|', '/')} |" for c, t, m in columns[name]]
             out.append("")
-    return "\n".join(out)
+    out += ["## 指标 / metrics", "",
+            "`metrics.md` 的每个指标：`metrics.metric_values` 与 `taizhang metrics` 按此编号给出数值。"
+            " / Every metric of metrics.md, by the id `metrics.metric_values` and `taizhang metrics` give.", "",
+            "| 编号 / id | 名称 / label | 量词 / measure | 来源 / source | 计算 / aggregate |", "|---|---|---|---|---|"]
+    out += [f"| `{i}` | {label} | {measure} | {source} | {aggregate} |" for i, label, measure, source, aggregate in
+            con.execute("select metric_id, label, measure, source, aggregate from metrics.catalogue order by position"
+                        ).fetchall()]
+    return "\n".join(out) + "\n"

@@ -111,7 +111,7 @@ IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_ret
 @task(cache_policy=NONE, **IO_RETRIES)
 def scan(settings: Settings) -> InboxScan:
     """Compare the inbox with the warehouse: new files, copies, unchanged files."""
-    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         return scan_inbox(con, settings.inbox)
 
 
@@ -123,7 +123,7 @@ def read_files(paths: list[Path], checks: Checks) -> BatchRead:
 
 def current_checks(settings: Settings) -> Checks:
     """What batches are validated against now: the register's unit names as the warehouse knows them."""
-    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         return Checks(settings.expectations_dir, {"unit_names": sorted(unit_aliases(con))}, date.today())
 
 
@@ -134,7 +134,7 @@ def load_files(files: list[FileRead], problems: pd.DataFrame, settings: Settings
     On one thread: the workers are reading the next batch on the other cores meanwhile, and
     DuckDB's inserts from Arrow gain nothing from a second thread here (measured: 0.58 s of
     CPU per 360,000 rows on one, 0.87 s on two, and no faster)."""
-    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         con.execute("set threads = 1")
         load_batch(con, files, problems, settings.inbox, run_id)
 
@@ -145,7 +145,7 @@ def revalidate_units(settings: Settings, run_id: str, checked: set[str]) -> int:
     order files arrive in does not matter. `checked`: files of this run validated after it.
 
     Only the rules that look units up run, over the columns they need, in the workers."""
-    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         earlier = sorted(file_id for (file_id,) in con.execute("select file_id from core.files where is_live").fetchall()
                          if file_id not in checked)
         files = stored_files(con, earlier)
@@ -255,7 +255,7 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     if register_loaded:
         revalidate_units(settings, run_id, quote(checked))
 
-    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         if found.duplicates:
             record_duplicates(con, found.duplicates, settings.inbox, run_id)
         touched = found.new + [p for p, _ in found.duplicates]
@@ -284,7 +284,7 @@ def write_problem_files(settings: Settings, paths: set[str], units: set[str]) ->
     """Every open problem (problems.csv) and one error receipt per unit, to send back: receipts
     of the units this run's files (`paths`, sent by `units`) concern are rewritten, the others
     kept, and those of units with no open problem left removed."""
-    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         problems = open_problems(con)
     path = write_problems_csv(problems, settings.reports_out / "problems.csv")
     units = (units | set(problems.loc[problems["path"].isin(paths), "unit_name"])) if paths else set()
@@ -310,7 +310,7 @@ def publish_links(settings: Settings, problems_csv: Path, receipts: list[Path]) 
 @task(cache_policy=NONE, **IO_RETRIES)
 def publish(settings: Settings) -> Path:
     """Bring the read-only analyst copy up to date, personal data masked."""
-    with open_warehouse(settings.warehouse, settings.sql_dir) as con:
+    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         return publish_analyst_copy(con, settings.warehouse)
 
 

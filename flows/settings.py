@@ -28,6 +28,7 @@ class Settings:
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     templates_dir: Path = PROJECT_ROOT / "reports" / "templates"
     notes_dir: Path = PROJECT_ROOT / "reports" / "notes"   # analysts' text per report (flows/report/notes.py)
+    rules: Path = PROJECT_ROOT / "reports" / "rules.yaml"  # 三会一课 rules and the submission calendar (flows/rules.py)
 
     @classmethod
     def load(
@@ -44,6 +45,7 @@ class Settings:
             reports_out=Path(reports_out or env.get("TAIZHANG_REPORTS") or PROJECT_ROOT / "reports" / "out"),
             org_name=env.get("TAIZHANG_ORG_NAME", cls.org_name),
             notes_dir=Path(env.get("TAIZHANG_NOTES") or cls.notes_dir),
+            rules=Path(env.get("TAIZHANG_RULES") or cls.rules),
         )
 
     @property

@@ -19,6 +19,7 @@ import duckdb
 
 from flows.dictionary import apply_comments
 from flows.extract.contracts import CONTRACTS
+from flows.rules import DEFAULT_RULES, write_rules
 
 LAYERS = ("raw", "staging", "core", "marts", "metrics")
 T = TypeVar("T")
@@ -92,8 +93,9 @@ def build_record_tables(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"alter table {table} add column {name} {kind.replace(' not null', '')}")
 
 
-def build(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
-    """Create every schema and model of `sql_dir` (idempotent: tables are `if not exists`)."""
+def build(con: duckdb.DuckDBPyConnection, sql_dir: Path, rules: Path = DEFAULT_RULES) -> None:
+    """Create every schema and model of `sql_dir` (idempotent: tables are `if not exists`),
+    and write the rules file into its tables (`flows/rules.py`)."""
     for layer in LAYERS:
         con.execute(f"create schema if not exists {layer}")
         if layer == "raw":
@@ -109,18 +111,21 @@ def build(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
             if len(failed) == len(pending):
                 con.execute(_statement(failed[0]))  # raise the real error
             pending = failed
+        if layer == "raw":
+            write_rules(con, rules)
     apply_comments(con, sql_dir)
 
 
 _BUILT: set[tuple] = set()  # (warehouse file, the models' state) built by this process
 
 
-def _build_key(path: Path, sql_dir: Path) -> tuple:
-    """Models are rebuilt when the file is new to this process or a model or the dictionary changed."""
+def _build_key(path: Path, sql_dir: Path, rules: Path) -> tuple:
+    """Models are rebuilt when the file is new to this process or a model, the dictionary or the rules changed."""
     from flows.dictionary import DICTIONARY
 
     models = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(sql_dir.glob("*/*.sql")))
-    return str(path.resolve()), models, DICTIONARY.stat().st_mtime_ns
+    rules_state = rules.stat().st_mtime_ns if rules.exists() else None
+    return str(path.resolve()), models, DICTIONARY.stat().st_mtime_ns, str(rules), rules_state
 
 
 def _is_built(con: duckdb.DuckDBPyConnection) -> bool:
@@ -130,8 +135,8 @@ def _is_built(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 @contextmanager
-def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False,
-                   wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False, wait: float = LOCK_WAIT_SECONDS,
+                   rules: Path = DEFAULT_RULES) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse file; a writer also brings the models up to date.
 
     DuckDB locks the file for one writing process (and readers in other processes fail while
@@ -142,8 +147,8 @@ def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False,
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _connect(path, read_only, wait)
     try:
-        if not read_only and ((key := _build_key(path, sql_dir)) not in _BUILT or not _is_built(con)):
-            build(con, sql_dir)
+        if not read_only and ((key := _build_key(path, sql_dir, rules)) not in _BUILT or not _is_built(con)):
+            build(con, sql_dir, rules)
             _BUILT.add(key)
         yield con
     finally:

@@ -1,6 +1,7 @@
 """The command line is the public interface: every command explains itself with an example."""
 
 import argparse
+import re
 
 import pytest
 
@@ -48,7 +49,11 @@ def test_dictionary_prints_every_model_and_column_as_markdown(tmp_path, capsys):
     assert "### `core.activities` — 视图 / view" in text
     assert "### `metrics.metric_values` — 表宏 / table macro" in text
     assert "| `participants` | BIGINT | 参加人数 / number of participants |" in text
-    assert text.count("\n| `") == columns  # one table row per column
+    spec = (PROJECT_ROOT.parent / "shared" / "spec" / "metrics.md").read_text(encoding="utf-8")
+    documented = [line.split("`")[1] for line in text.split("## 指标 / metrics")[1].splitlines() if line.startswith("| `")]
+    assert documented == re.findall(r"^\| `([a-z_]+)` \|", spec, re.M)  # every id of metrics.md, in order
+    assert "| `meetings_missed` | 应开未开 | 次 | calendar | count |" in text
+    assert text.split("## 指标 / metrics")[0].count("\n| `") == columns  # one table row per column
 
 
 def test_metrics_on_a_missing_warehouse_says_what_to_do(tmp_path, capsys):

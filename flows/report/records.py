@@ -40,6 +40,25 @@ SOURCES = {
                    where handed_out_on between $start and $end and core.in_scope(unit_name, $scope)""",
     "village_items": """select *, first_on as record_on
                         from metrics.village_items($start, $end, scope_name := $scope)""",
+    # 三会一课: each slot a branch owed (outcome 已开 | 未开), each branch's gaps (most first) and each
+    # rule's totals (required, held, missed; in the rules file's order)
+    "meeting_slots": f"""select *, slot_start as record_on, {_PLACES} as places,
+                                case when is_met then '已开' else '未开' end as outcome
+                         from marts.meeting_compliance($start, $end, scope_name := $scope)""",
+    "branch_gaps": """select unit_name, $start::date as record_on, count(*) as required,
+                              count(*) filter (where is_met) as held, count(*) filter (where not is_met) as missed,
+                              list({'path': path, 'sheet': sheet, 'row_number': row_number}) as places,
+                              -count(*) filter (where not is_met) as position
+                       from marts.meeting_compliance($start, $end, scope_name := $scope)
+                       group by unit_name having bool_or(not is_met)""",
+    "meeting_totals": f"""select slots.activity_type, min(slots.slot_start) as record_on, count(*) as required,
+                                 count(*) filter (where slots.is_met) as held,
+                                 count(*) filter (where not slots.is_met) as missed,
+                                 list({{'path': slots.path, 'sheet': slots.sheet, 'row_number': slots.row_number}}) as places,
+                                 min(rules.line) as position
+                          from marts.meeting_compliance($start, $end, scope_name := $scope) as slots
+                          join raw.meeting_rules as rules using (activity_type, per)
+                          group by slots.activity_type""",
 }
 
 LIST = re.compile(r"@list\s+(?P<name>\w+)\s+(?P<source>\w+)(?P<options>(?:\s+(?!=>)\S+)*)\s+=>\s*(?P<pattern>.+)")
@@ -122,8 +141,9 @@ def write_list(con: duckdb.DuckDBPyConnection, spec: RecordList, start: date, en
         params[f"v{n}"] = value
         where.append({"=": f'"{column}"::varchar = $v{n}', "!=": f'coalesce("{column}"::varchar, \'\') <> $v{n}',
                       "~": f'contains("{column}"::varchar, $v{n})'}[op])
-    cursor = con.execute(f"select * from ({query}) where {' and '.join(where) or 'true'} "
-                         "order by record_on nulls last, places[1].path, places[1].row_number", params)
+    # records of one date in the source's own order (`position`) when it has one, then by place
+    order = "record_on nulls last" + (", position" if "position" in columns else "") + ", places[1].path, places[1].row_number"
+    cursor = con.execute(f"select * from ({query}) where {' and '.join(where) or 'true'} order by {order}", params)
     names = [d[0] for d in cursor.description]
     sentences, places, count = [], [], 0
     for row in cursor.fetchall():

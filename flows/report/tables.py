@@ -56,6 +56,29 @@ def tables(con: duckdb.DuckDBPyConnection, period: ReportPeriod, scope: str | No
                 [[u, t or "", chinese_date(d, with_year=True) if d else "本年未报送"] for u, t, d in rows]
                 or [["（均已报送）", "", ""]])
 
+    def meetings():
+        rows = con.execute("select unit_name, activity_type, count(*), count(*) filter (where is_met), "
+                           "count(*) filter (where not is_met) "
+                           "from marts.meeting_compliance(?::date, ?::date, scope_name := ?) as slots "
+                           "join raw.meeting_rules as rules using (activity_type, per) "
+                           "group by unit_name, activity_type order by unit_name, min(rules.line)", args).fetchall()
+        return ["党支部", "会议", "应开", "已开", "未开"], [list(r) for r in rows] or [["（无应开会议）", "", 0, 0, 0]]
+
+    def submissions():
+        rows = con.execute("select unit_name, slot_name, ledger_due_on, arrival_status, received_at "
+                           "from marts.submission_status(?::date, ?::date, scope_name := ?) "
+                           "where arrival_status <> 'on_time' order by ledger_due_on, unit_name", args).fetchall()
+
+        def situation(status, received_at):
+            if status == "late":
+                return f"逾期报送（{chinese_date(received_at.date())}收到）"
+            return "未报送" + (f"（{chinese_date(received_at.date(), with_year=True)}收到）" if received_at else "")
+
+        return (["单位", "台账所属期", "应报日期", "情况"],
+                [[unit, slot, chinese_date(ledger_due_on, with_year=True), situation(status, received_at)]
+                 for unit, slot, ledger_due_on, status, received_at in rows]
+                or [["（均按时报送）", "", "", ""]])
+
     def problems():
         rows = con.execute("select unit_name, count(*), count(distinct path) from marts.open_problems "
                            "where unit_name in (select unit_name from core.scope_units(?)) "
@@ -70,7 +93,8 @@ def tables(con: duckdb.DuckDBPyConnection, period: ReportPeriod, scope: str | No
         return ["单位", "事项", "状态", "完成时间"], [list(r) for r in rows] or [["（无）", "", "", ""]]
 
     return {"by_type": by_type, "by_unit": by_unit, "month_on_month": month_on_month,
-            "missing_submissions": missing, "problems": problems, "matters": matters}
+            "missing_submissions": missing, "meetings": meetings, "submissions": submissions,
+            "problems": problems, "matters": matters}
 
 
 @cache

@@ -43,7 +43,14 @@ with catalogue(position, metric_id, label, measure, source, aggregate) as (
         (39, 'outreach_schools',          '社科普及进校园',           '所',   'other', 'count'),
         (40, 'outreach_audience',         '受众人次',                 '人次', 'other', 'sum'),
         (41, 'activists_developed',       '培养发展入党积极分子',     '名',   'other', 'count'),
-        (42, 'reading_titles',            '学习参考材料',             '本',   'other', 'count')
+        (42, 'reading_titles',            '学习参考材料',             '本',   'other', 'count'),
+        (43, 'meetings_required',         '应召开',                   '次',   'calendar', 'count'),
+        (44, 'meetings_held',             '已召开',                   '次',   'calendar', 'count'),
+        (45, 'meetings_missed',           '应开未开',                 '次',   'calendar', 'count'),
+        (46, 'submissions_due',           '应报送台账',               '份',   'calendar', 'count'),
+        (47, 'submissions_on_time',       '按时报送',                 '份',   'calendar', 'count'),
+        (48, 'submissions_late',          '逾期报送',                 '份',   'calendar', 'count'),
+        (49, 'submissions_missing',       '未报送',                   '份',   'calendar', 'count')
 )
 
 select * from catalogue

@@ -10,3 +10,5 @@ create or replace macro metrics.members(start_on, end_on, scope_name := null) as
     select * from metrics.aid_members(start_on, end_on, scope_name := scope_name)
     union all by name
     select * from metrics.other_members(start_on, end_on, scope_name := scope_name)
+    union all by name
+    select * from metrics.calendar_members(start_on, end_on, scope_name := scope_name)

@@ -1,0 +1,139 @@
+"""What should have happened: the 三会一课 rules and the submission calendar of `reports/rules.yaml`.
+
+Analysts edit the file; `load_rules` checks it (a mistake is one sentence naming its line) and
+`write_rules` puts it into the warehouse's `raw.meeting_rules` and `raw.submission_rules`, from
+which `marts.meeting_compliance` and `marts.submission_status` compute the slots owed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from flows.settings import PROJECT_ROOT, Settings
+
+DEFAULT_RULES = Settings.rules
+PERIODS = ("month", "quarter", "year")
+SOURCES = ("activity_ledger",)  # the ledgers a calendar can ask for (monthly activity ledgers today)
+
+
+class RulesError(ValueError):
+    """The rules file cannot be used as written."""
+
+
+@dataclass(frozen=True)
+class MeetingRule:
+    unit_type: str
+    activity_type: str
+    at_least: int
+    per: str
+    line: int
+
+
+@dataclass(frozen=True)
+class SubmissionRule:
+    unit_type: str
+    source: str
+    per: str
+    due_day: int
+    line: int
+
+
+def _vocabulary(suite: str, rule: str) -> set[str]:
+    """The values one rule of an expectation suite allows (the activity types, the unit types)."""
+    expectations = json.loads((PROJECT_ROOT / "expectations" / f"{suite}.json").read_text(encoding="utf-8"))
+    for expectation in expectations["expectations"]:
+        if expectation["meta"].get("rule") == rule:
+            return set(expectation["kwargs"]["value_set"])
+    raise RulesError(f"expectations/{suite}.json has no rule {rule}")
+
+
+def _entries(document: yaml.Node | None, section: str, path: Path) -> list[tuple[int, dict]]:
+    """(line, mapping) for each entry of one section, as written."""
+    if document is None:
+        return []
+    if not isinstance(document, yaml.MappingNode):
+        raise RulesError(f"{path}, line {document.start_mark.line + 1}: the rules file must be a mapping with "
+                         "`meetings:` and `submissions:`; see the comments in reports/rules.yaml")
+    for key, value in document.value:
+        if key.value == section:
+            if isinstance(value, yaml.ScalarNode) and value.value in ("", "~", "null"):
+                return []
+            if not isinstance(value, yaml.SequenceNode):
+                raise RulesError(f"{path}, line {value.start_mark.line + 1}: `{section}` must be a list of rules")
+            out = []
+            for item in value.value:
+                line = item.start_mark.line + 1
+                entry = yaml.safe_load(yaml.serialize(item))
+                if not isinstance(entry, dict):
+                    raise RulesError(f"{path}, line {line}: a rule of `{section}` must be a mapping like "
+                                     "{unit_type: 党支部, …}")
+                out.append((line, entry))
+            return out
+    return []
+
+
+def _field(entry: dict, name: str, allowed, path: Path, line: int, section: str):
+    value = entry.get(name)
+    if value is None:
+        raise RulesError(f"{path}, line {line}: the {section} rule has no `{name}`; add it")
+    if callable(allowed):
+        if not allowed(value):
+            raise RulesError(f"{path}, line {line}: `{name}: {value}` is not allowed; see the comments in the file")
+    elif value not in allowed:
+        raise RulesError(f"{path}, line {line}: `{name}: {value}` is not one of {', '.join(map(str, sorted(allowed)))}")
+    return value
+
+
+def load_rules(path: Path) -> tuple[list[MeetingRule], list[SubmissionRule]]:
+    """The meeting rules and the submission calendar of `path`, checked line by line."""
+    try:
+        document = yaml.compose(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RulesError(f"rules file {path} does not exist: restore reports/rules.yaml or set TAIZHANG_RULES") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise RulesError(f"{path}{where}: not valid YAML ({getattr(error, 'problem', error)}); "
+                         "fix the line (the comments in the file show the form)") from None
+    types = _vocabulary("activities", "activity_type_in_vocabulary")
+    unit_types = _vocabulary("register_units", "unit_type_in_vocabulary")
+    meetings = []
+    for line, entry in _entries(document, "meetings", path):
+        unknown = set(entry) - {"unit_type", "activity_type", "at_least", "per"}
+        if unknown:
+            raise RulesError(f"{path}, line {line}: unknown key {', '.join(sorted(unknown))} in a meeting rule")
+        meetings.append(MeetingRule(
+            unit_type=_field(entry, "unit_type", unit_types, path, line, "meeting"),
+            activity_type=_field(entry, "activity_type", types, path, line, "meeting"),
+            at_least=_field(entry, "at_least", lambda v: isinstance(v, int) and v >= 1, path, line, "meeting"),
+            per=_field(entry, "per", PERIODS, path, line, "meeting"), line=line))
+    submissions = []
+    for line, entry in _entries(document, "submissions", path):
+        unknown = set(entry) - {"unit_type", "source", "per", "due_day"}
+        if unknown:
+            raise RulesError(f"{path}, line {line}: unknown key {', '.join(sorted(unknown))} in a submission rule")
+        submissions.append(SubmissionRule(
+            unit_type=_field(entry, "unit_type", unit_types, path, line, "submission"),
+            source=_field(entry, "source", SOURCES, path, line, "submission"),
+            per=_field(entry, "per", PERIODS, path, line, "submission"),
+            due_day=_field(entry, "due_day", lambda v: isinstance(v, int) and 1 <= v <= 28, path, line, "submission"),
+            line=line))
+    return meetings, submissions
+
+
+def write_rules(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Replace the warehouse's rule tables with the rules of `path` (checked first: nothing changes on error)."""
+    meetings, submissions = load_rules(path)
+    con.execute("delete from raw.meeting_rules")
+    con.execute("delete from raw.submission_rules")
+    if meetings:
+        con.executemany("insert into raw.meeting_rules values (?, ?, ?, ?, ?)",
+                        [[r.unit_type, r.activity_type, r.at_least, r.per, r.line] for r in meetings])
+    if submissions:
+        con.executemany("insert into raw.submission_rules values (?, ?, ?, ?, ?)",
+                        [[r.unit_type, r.source, r.per, r.due_day, r.line] for r in submissions])

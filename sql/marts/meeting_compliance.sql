@@ -1,0 +1,48 @@
+-- Table macro: one row per (unit, meeting rule, slot) owed in a slot overlapping [start_on, end_on],
+-- within a scope: the meetings of the rule's type the unit held in the slot (0 = 应开未开), with
+-- the activities behind them. A slot is owed by a unit of the rule's type that existed on its
+-- first day (a unit with no founding date is long established); rules: raw.meeting_rules.
+create or replace macro marts.meeting_compliance(start_on, end_on, scope_name := null) as table
+    with slots as (
+        select rules.*, slot_start::date as slot_start,
+               (slot_start + to_months(core.months_per(rules.per)) - interval 1 day)::date as slot_end
+        from raw.meeting_rules as rules,
+             unnest(generate_series(date_trunc(rules.per, start_on::date)::timestamp, end_on::timestamp,
+                                    to_months(core.months_per(rules.per)))) as t(slot_start)
+    ),
+
+    owed as (
+        select units.unit_name, units.file_id, units.sheet, units.row_number, slots.*
+        from slots
+        join core.units as units
+          on units.unit_type = slots.unit_type
+         and (units.established_on is null or units.established_on <= slots.slot_start)
+        where core.in_scope(units.unit_name, scope_name)
+    ),
+
+    held as (
+        select owed.unit_name, owed.activity_type, owed.slot_start,
+               count(activities.activity_id) as meetings,
+               list(activities.activity_id order by activities.activity_on, activities.activity_id)
+                   filter (where activities.activity_id is not null) as activity_ids
+        from owed
+        left join core.activities as activities
+          on activities.unit_name = owed.unit_name
+         and activities.activity_type = owed.activity_type
+         and activities.activity_on between owed.slot_start and owed.slot_end
+        group by owed.unit_name, owed.activity_type, owed.slot_start
+    ),
+
+    final as (
+        select owed.unit_name, owed.activity_type, owed.per, owed.slot_start, owed.slot_end,
+               core.slot_name(owed.slot_start, owed.per) as slot_name, owed.at_least,
+               held.meetings, held.meetings >= owed.at_least as is_met,
+               coalesce(held.activity_ids, []) as activity_ids,
+               files.path, owed.sheet, owed.row_number
+        from owed
+        join held using (unit_name, activity_type, slot_start)
+        join core.files as files using (file_id)
+    )
+
+    select * from final
+    order by unit_name, activity_type, slot_start
