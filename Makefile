@@ -8,8 +8,13 @@ setup:
 demo: setup
 	.venv/bin/taizhang demo
 
+# The suites that run whole ingests against hostile files and faults run as on a limited host
+# (an address-space limit of 4 GB, as `ulimit -v` sets it); the rest as usual.
+LIMITED = tests/test_reliability.py tests/test_hostile_files.py
+
 test: setup
-	.venv/bin/python -m pytest -q
+	prlimit --as=4294967296 -- .venv/bin/python -m pytest -q $(LIMITED)
+	.venv/bin/python -m pytest -q $(addprefix --ignore=,$(LIMITED))
 
 bench: setup
 	.venv/bin/python bench/extract.py

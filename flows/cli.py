@@ -172,13 +172,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def print_ingest(files: pd.DataFrame) -> None:
     """Every file of the run with its state, then one line per unit."""
-    if files.empty:
-        print("没有新文件 / nothing new in the inbox")
-        return
+    if (files["status"] == "waiting").all():
+        print("没有新文件 / nothing new in the inbox" + ("（仍在写入的文件等下次导入）" if len(files) else ""))
     for row in files.itertuples():
         detail = f"{row.rows} 行" if row.status in ("loaded", "superseded") else (row.reason or "")
         held = f"，{row.problems} 个问题" if row.problems else ""
         print(f"  {row.status:<10} {row.path}  {detail}{held}")
+    if (files["status"] == "waiting").all():
+        return
     print("按单位 / by unit:")
     for row in summary_by_unit(files).itertuples():
         print(f"  {row.unit}: 入库 {row.rows_loaded} 行，暂存待改 {row.rows_quarantined} 行，退回文件 {row.files_refused} 个")
@@ -277,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in READS:
             return READS[args.command](args, settings)
+        if args.command == "ingest":  # configuration errors in one sentence, before any flow run
+            from flows.load import check_inbox
+            from flows.rules import load_rules
+
+            check_inbox(settings.inbox)
+            load_rules(settings.rules)
         if args.command == "ingest" and not args.dask:
             if _nothing_new(settings):
                 return 0
@@ -315,7 +322,7 @@ def _nothing_new(settings: Settings) -> bool:
     warehouse busy or missing) goes to the flow.
     """
     from flows.dictionary import DICTIONARY
-    from flows.load import scan_inbox
+    from flows.load import scan_inbox, waiting_states
     from flows.problems import receipts_in
     from flows.publish import analyst_path
     from flows.warehouse import WarehouseBusy, open_warehouse
@@ -325,18 +332,18 @@ def _nothing_new(settings: Settings) -> bool:
     written = [settings.warehouse, analyst, problems_csv]
     if not all(p.exists() for p in written) or Path(f"{settings.warehouse}.wal").exists():
         return False
-    models = [*settings.sql_dir.glob("*/*.sql"), DICTIONARY]
+    models = [*settings.sql_dir.glob("*/*.sql"), DICTIONARY, *[p for p in [settings.rules] if p.exists()]]
     if max(p.stat().st_mtime_ns for p in [settings.warehouse, analyst, *models]) > problems_csv.stat().st_mtime_ns:
         return False  # a run stopped before its end, or the next writer must rebuild the models
     try:
         with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True, wait=0) as con:
-            found = scan_inbox(con, settings.inbox)
+            found = scan_inbox(con, settings.inbox, settings.settle_seconds)
             if found.new or found.duplicates:
                 return False
             open_count = con.execute("select count(*) from marts.open_problems").fetchone()[0]
     except WarehouseBusy:
         return False
-    print_ingest(pd.DataFrame())
+    print_ingest(waiting_states(found.waiting, settings.inbox, settings.settle_seconds))
     print_ingest_outputs(settings.warehouse, analyst, problems_csv, open_count,
                          receipts_in(settings.receipts))
     return True

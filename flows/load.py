@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,15 +26,29 @@ from flows.extract import FileRead, concat, sha256_of
 
 @dataclass
 class InboxScan:
-    """The inbox against the warehouse: which files are new, duplicates or unchanged."""
+    """The inbox against the warehouse: which files are new, duplicates, unchanged, or still
+    being written (waiting: changed too recently to be read whole)."""
 
     new: list[Path] = field(default_factory=list)
     duplicates: list[tuple[Path, str]] = field(default_factory=list)  # path, file_id already loaded
     unchanged: list[Path] = field(default_factory=list)
+    waiting: list[tuple[Path, float]] = field(default_factory=list)  # path, seconds since it last changed
     file_ids: dict[Path, str] = field(default_factory=dict)
 
 
 COPY_MARKS = ("副本", "copy", "Copy", "复制")
+
+
+class InboxMissing(ValueError):
+    """The inbox folder the settings name does not exist: a configuration error, not an empty inbox."""
+
+
+def check_inbox(inbox: Path) -> None:
+    """Raise InboxMissing, in one sentence, unless `inbox` is a folder."""
+    if not inbox.is_dir():
+        what = "is not a folder" if inbox.exists() else "does not exist"
+        raise InboxMissing(f"inbox {inbox} {what}: create it, or point --inbox (or TAIZHANG_INBOX) at the "
+                           "folder units send their files to; nothing was read or written")
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -67,13 +82,33 @@ def relative(path: Path, inbox: Path) -> str:
         return path.as_posix()
 
 
-def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> InboxScan:
-    """Sort the inbox's files into new, duplicate and unchanged."""
+def last_change(path: Path) -> float:
+    """When the file last changed: its modification or, later, its status change (a copy made
+    with `cp -p` keeps an old modification time, never an old change time)."""
+    stat = path.stat()
+    return max(stat.st_mtime, stat.st_ctime)
+
+
+def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, settle_seconds: float = 0) -> InboxScan:
+    """Sort the inbox's files into new, duplicate, unchanged and waiting.
+
+    A file that changed less than `settle_seconds` ago may still be being written (a copy over
+    a slow share): it waits for a later run, unread, so that a half-written file is never loaded.
+    """
     seen = set(con.execute("select path, file_id from raw.file_arrivals").fetchall())
     known = set(r[0] for r in con.execute("select file_id from raw.files").fetchall())
     scan = InboxScan()
     first_path_of: dict[str, Path] = {}
+    now = time.time()
     for path in inbox_files(inbox):
+        if settle_seconds > 0:
+            try:
+                age = now - last_change(path)
+            except FileNotFoundError:
+                continue  # moved away since the folder was listed
+            if age < settle_seconds:
+                scan.waiting.append((path, max(age, 0.0)))
+                continue
         file_id = sha256_of(path)
         scan.file_ids[path] = file_id
         if (relative(path, inbox), file_id) in seen:
@@ -210,12 +245,22 @@ def file_states(con: duckdb.DuckDBPyConnection, paths: list[str]) -> pd.DataFram
     finally:
         con.unregister("wanted")
 
+def waiting_states(waiting: list[tuple[Path, float]], inbox: Path, settle_seconds: float) -> pd.DataFrame:
+    """The files still being written, as rows of `file_states` with the status `waiting`."""
+    return pd.DataFrame([
+        {"path": relative(path, inbox), "status": "waiting", "source": None, "unit": None, "period": None,
+         "rows": None, "problems": 0, "rows_held": 0,
+         "reason": f"{age:.0f} 秒前仍有改动，可能正在复制：{settle_seconds:.0f} 秒内无改动后由下次导入读取 / "
+                   f"changed {age:.0f} s ago, read by the next run once unchanged for {settle_seconds:.0f} s"}
+        for path, age in waiting
+    ], columns=["path", "status", "source", "unit", "period", "rows", "problems", "rows_held", "reason"])
 
 
 def summary_by_unit(files: pd.DataFrame) -> pd.DataFrame:
     """Per sending unit: files, rows loaded, rows held back with problems, files refused."""
     from flows.extract.contracts import SOURCE_LABELS
 
+    files = files[files["status"] != "waiting"]  # not read yet: nobody to count them for
     if files.empty:
         return pd.DataFrame(columns=["unit", "files", "rows_loaded", "rows_quarantined", "files_refused"])
     senders = files["unit"].fillna(files["source"].map(SOURCE_LABELS)).fillna("（未知单位）")

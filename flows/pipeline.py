@@ -13,7 +13,7 @@ appear in the Prefect UI.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator, TypeVar
@@ -34,6 +34,7 @@ from flows.extract.pool import BatchRead, check_in_workers, combine, read_batch,
 from flows.extract.pool import start as start_workers
 from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
+    check_inbox, waiting_states,
     summary_by_unit, unit_aliases,
 )
 from flows.publish import publish_analyst_copy
@@ -110,9 +111,9 @@ IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_ret
 
 @task(cache_policy=NONE, **IO_RETRIES)
 def scan(settings: Settings) -> InboxScan:
-    """Compare the inbox with the warehouse: new files, copies, unchanged files."""
+    """Compare the inbox with the warehouse: new files, copies, unchanged files, files still being written."""
     with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
-        return scan_inbox(con, settings.inbox)
+        return scan_inbox(con, settings.inbox, settings.settle_seconds)
 
 
 @task(cache_policy=NONE)
@@ -174,8 +175,9 @@ def _stored_records(con: duckdb.DuckDBPyConnection, contract: Contract, file_ids
 
 @flow(name="ingest", on_failure=[notify_failure], on_crashed=[notify_failure])
 def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str | None = None,
-           parallel: int = 1) -> IngestResult:
-    """Extract, validate and load every new file of the inbox (data docs go under `reports`).
+           parallel: int = 1, settle_seconds: float | None = None) -> IngestResult:
+    """Extract, validate and load every new file of the inbox (data docs go under `reports`); files
+    changed less than `settle_seconds` ago (default: the settings') wait for the next run.
 
     The whole run holds the warehouse's one writer slot: concurrent ingests queue, never interleave.
     Reading is split into `parallel` tasks per batch, so a Dask task runner
@@ -183,6 +185,9 @@ def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str 
     files are validated where they were read, and loading stays in the flow, one writer.
     """
     settings = Settings.load(warehouse=warehouse, inbox=inbox, reports_out=reports)
+    if settle_seconds is not None:
+        settings = replace(settings, settle_seconds=settle_seconds)
+    check_inbox(settings.inbox)  # before the warehouse is touched: a wrong path creates nothing
     with warehouse_writer(settings.warehouse):
         return _ingest(settings, max(1, parallel))
 
@@ -213,8 +218,8 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     found = scan(settings)
     if found.new:
         start_workers()  # their server imports the readers and Great Expectations meanwhile
-    logger.info("inbox %s: %d new, %d copies, %d unchanged",
-                settings.inbox, len(found.new), len(found.duplicates), len(found.unchanged))
+    logger.info("inbox %s: %d new, %d copies, %d unchanged, %d still being written",
+                settings.inbox, len(found.new), len(found.duplicates), len(found.unchanged), len(found.waiting))
 
     # the register goes first, alone, so that the rest is checked against it; the file name is
     # the hint (a register found among other files is checked against afterwards)
@@ -260,6 +265,9 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
             record_duplicates(con, found.duplicates, settings.inbox, run_id)
         touched = found.new + [p for p, _ in found.duplicates]
         states = file_states(con, [relative(p, settings.inbox) for p in touched])
+    if found.waiting:
+        states = pd.concat([states, waiting_states(found.waiting, settings.inbox, settings.settle_seconds)],
+                           ignore_index=True)
     changed = bool(found.new or found.duplicates)
     analyst = publish(settings)  # also catches up after a run that crashed before publishing
     touched_paths = set(states["path"]) if changed else set()
@@ -400,7 +408,9 @@ def demo(out: str | None = None, warehouse: str | None = None, inbox: str | None
         settings = settings.under(out)
     files = write_demo_inbox(settings.inbox)
     get_run_logger().info("demo inbox: %d files in %s", len(files), settings.inbox)
-    ingested = ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox), reports=str(settings.reports_out))
+    # the demo writes its inbox whole, just now: nothing there is still being copied in
+    ingested = ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox), reports=str(settings.reports_out),
+                      settle_seconds=0)
     monthly = report("monthly", DEMO_MONTH, warehouse=str(settings.warehouse), out=str(settings.reports_out))
     return DemoResult(settings.inbox, settings.warehouse, monthly, ingested.problems_csv, ingested.receipts,
                       ingested.open_problems, ingested)

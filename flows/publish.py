@@ -102,6 +102,17 @@ CHANGE_MARKS = {
 }
 
 
+def _unfiled_tables(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """The tables whose rows belong to no file (the rules of reports/rules.yaml): copied whole."""
+    return [table for table, columns in _tables(con, name).items() if "file_id" not in dict(columns)]
+
+
+def _unfiled_differ(con: duckdb.DuckDBPyConnection, name: str, database: str, published: str) -> bool:
+    """Whether any table of rows that belong to no file differs between the warehouse and the copy."""
+    return any(con.execute(f"select exists (select * from {a}.{table} except all select * from {b}.{table})").fetchone()[0]
+               for table in _unfiled_tables(con, name) for a, b in ((database, published), (published, database)))
+
+
 def _changed_files(con: duckdb.DuckDBPyConnection, database: str, published: str) -> list[str]:
     """The files whose rows differ between the warehouse and the published copy."""
     differences = " union ".join(
@@ -128,9 +139,10 @@ def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Pat
         con.execute(f"attach {_literal(target)} as analyst_published (read_only)")
         try:
             changed = _changed_files(con, database, "analyst_published")
+            unfiled_differ = _unfiled_differ(con, name, database, "analyst_published")
         finally:
             con.execute("detach analyst_published")
-        if not changed:
+        if not changed and not unfiled_differ:
             return target  # already current
         shutil.copyfile(target, staging)
     con.execute(f"attach {_literal(staging)} as analyst_copy")
@@ -147,8 +159,8 @@ def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Pat
 
 
 def _write_rows(con: duckdb.DuckDBPyConnection, name: str, files: list[str] | None) -> None:
-    """Write every table's rows (or only those of `files`) of database `name` into the attached copy,
-    masked, in one transaction."""
+    """Write every table's rows (or only those of `files`, and the tables of no file whole) of
+    database `name` into the attached copy, masked, in one transaction."""
     database = _identifier(name)
     scope = ""
     if files is not None:
@@ -157,10 +169,11 @@ def _write_rows(con: duckdb.DuckDBPyConnection, name: str, files: list[str] | No
     con.execute("begin transaction")
     try:
         for table, columns in _tables(con, name).items():
+            rows = scope if "file_id" in dict(columns) else ""
             if files is not None:
-                con.execute(f"delete from analyst_copy.{table}{scope}")
+                con.execute(f"delete from analyst_copy.{table}{rows}")
             select = ", ".join(_masked(column, data_type, table, database) for column, data_type in columns)
-            con.execute(f"insert into analyst_copy.{table} by name select {select} from {database}.{table}{scope}")
+            con.execute(f"insert into analyst_copy.{table} by name select {select} from {database}.{table}{rows}")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

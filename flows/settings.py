@@ -16,6 +16,20 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+def _number(env, name: str, default: float) -> float:
+    """A number (of seconds, of megabytes) from the environment, or a sentence saying what is wrong with it."""
+    text = env.get(name)
+    if text is None or text.strip() == "":
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"{name}={text!r} is not a number (0 or more); fix or unset it")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Paths and names one run of taizhang works with."""
@@ -29,6 +43,11 @@ class Settings:
     templates_dir: Path = PROJECT_ROOT / "reports" / "templates"
     notes_dir: Path = PROJECT_ROOT / "reports" / "notes"   # analysts' text per report (flows/report/notes.py)
     rules: Path = PROJECT_ROOT / "reports" / "rules.yaml"  # 三会一课 rules and the submission calendar (flows/rules.py)
+    # a file changed less than this many seconds ago may still be being copied in: it waits for
+    # the next run (0: never wait, for inboxes that only receive files moved in whole)
+    settle_seconds: float = 60.0
+    # address space of each worker that reads files, a cap on a runaway parser (never above the host's own limit)
+    worker_memory_mb: int = 6144
 
     @classmethod
     def load(
@@ -46,6 +65,8 @@ class Settings:
             org_name=env.get("TAIZHANG_ORG_NAME", cls.org_name),
             notes_dir=Path(env.get("TAIZHANG_NOTES") or cls.notes_dir),
             rules=Path(env.get("TAIZHANG_RULES") or cls.rules),
+            settle_seconds=_number(env, "TAIZHANG_SETTLE_SECONDS", cls.settle_seconds),
+            worker_memory_mb=int(_number(env, "TAIZHANG_WORKER_MEMORY_MB", cls.worker_memory_mb)),
         )
 
     @property

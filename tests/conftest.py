@@ -43,3 +43,6 @@ def prefect():
 
 def pytest_configure(config):
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    # tests write a file and ingest it at once; the inbox's wait for files still being copied
+    # in has its own tests (test_busy_inbox.py)
+    os.environ.setdefault("TAIZHANG_SETTLE_SECONDS", "0")

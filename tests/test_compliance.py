@@ -208,3 +208,31 @@ def test_a_mistake_in_the_rules_file_names_its_line(tmp_path):
         ("支委会", "month"), ("主题党日", "month"), ("支部大会", "quarter"), ("党课", "quarter")]
     assert [(r.unit_type, r.due_day) for r in submissions] == [("机关部室", 5), ("党支部", 5)]
 
+
+
+def test_an_edited_rules_file_reaches_the_warehouse_and_the_analyst_copy_at_the_next_ingest(
+        prefect, settings, tmp_path, monkeypatch, capsys):
+    from flows.cli import main
+
+    write_register(settings.inbox / "组织机构与班子（2021年版）.xlsx", UNITS)
+    monkeypatch.setenv("TAIZHANG_REPORTS", str(settings.reports_out))
+    command = ["--warehouse", str(settings.warehouse), "--inbox", str(settings.inbox), "ingest"]
+    assert main(command) == 0
+    rules = tmp_path / "rules.yaml"
+    shipped = Settings.load().rules.read_text(encoding="utf-8")
+    rules.write_text(shipped.replace("# - {unit_type: 党支部, activity_type: 党小组会", "- {unit_type: 党支部, activity_type: 党小组会"),
+                     encoding="utf-8")
+    monkeypatch.setenv("TAIZHANG_RULES", str(rules))
+    assert main(command) == 0  # nothing new in the inbox, but the rules changed
+    capsys.readouterr()
+    analyst = settings.warehouse.with_name("taizhang_analyst.duckdb")
+    for path in (settings.warehouse, analyst):
+        with duckdb.connect(str(path), read_only=True) as con:
+            assert con.execute("select activity_type from raw.meeting_rules order by line").fetchall()[-1] == ("党小组会",)
+            year = con.execute("select count(*) from marts.meeting_compliance(date '2021-01-01', date '2021-12-31') "
+                               "where activity_type = '党小组会'").fetchone()[0]
+            assert year == 12 + 12 + 6  # 一支部, 二支部, and 新支部 from July
+
+    rules.write_text("meetings:\n  - {unit_type: 支部, activity_type: 支委会, at_least: 1, per: month}\n", encoding="utf-8")
+    assert main(command) == 2
+    assert capsys.readouterr().err.strip() == (f"{rules}, line 2: `unit_type: 支部` is not one of 党总支, 党支部, 机关部室, 直属学会")

@@ -19,6 +19,7 @@ import atexit
 import multiprocessing
 import os
 import pickle
+import sys
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -34,10 +35,10 @@ import pyarrow.compute as pc
 
 from flows.extract import FileRead, concat, extract_file, sha256_of, to_frame
 from flows.extract.contracts import Contract
+from flows.settings import Settings
 from flows.validate import Checks, concat_problems, refusal_problems, render_docs, validate_files, validate_records
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
-MEMORY_CAP = int(os.environ.get("TAIZHANG_WORKER_MEMORY_MB", "6144")) * 2**20  # address space per worker
 # imported once by the server the workers are forked from
 PRELOAD = ["flows.settings", "flows.extract", "flows.validate", "great_expectations"]
 _CONTEXT = multiprocessing.get_context("forkserver")
@@ -51,15 +52,27 @@ def start() -> None:
     forkserver.ensure_running()
 
 
+def address_space_limit() -> int | None:
+    """The address-space limit this process inherited (`ulimit -v`), in bytes, or None."""
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
 def _start_worker(cap: int, run: int) -> None:
     """In a new worker: a memory cap, so that a runaway allocation fails there with MemoryError
     instead of exhausting the machine, and a watch on the run's process (`run`), so that the
-    worker ends when the run does, even when it was killed (its parent is the server, not the run)."""
+    worker ends when the run does, even when it was killed (its parent is the server, not the run).
+
+    The cap only ever lowers the limit the host set (`ulimit -v`, `prlimit --as`): a process
+    cannot raise its limit above the inherited one, and must not try."""
     import resource
     import threading
 
-    if cap > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    inherited = address_space_limit()
+    if cap > 0 and (inherited is None or cap < inherited):
+        resource.setrlimit(resource.RLIMIT_AS, (cap, resource.getrlimit(resource.RLIMIT_AS)[1]))
     threading.Thread(target=_exit_with, args=(run,), name="watch-run", daemon=True).start()
 
 
@@ -90,8 +103,9 @@ class _Pool:
     def get(self, workers: int) -> ProcessPoolExecutor:
         if self.executor is None or self.executor._max_workers != workers:  # noqa: SLF001
             self.close()
+            cap = Settings.load().worker_memory_mb * 2**20  # address space per worker
             self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT,
-                                                initializer=_start_worker, initargs=(MEMORY_CAP, os.getpid()))
+                                                initializer=_start_worker, initargs=(cap, os.getpid()))
         return self.executor
 
     def close(self) -> None:
@@ -183,15 +197,25 @@ class WorkersUnavailable(RuntimeError):
 
 
 def _check_workers_start() -> None:
-    """Raise WorkersUnavailable if a fresh worker cannot even run a trivial call (e.g. the
-    program was fed on stdin, so its `__main__` cannot be imported again by path)."""
+    """Raise WorkersUnavailable, naming the likely cause, if a fresh worker cannot even run a
+    trivial call: a host memory limit too small for one, or a program fed on standard input
+    (its `__main__` cannot be imported again by path)."""
     try:
         _POOL.get(1).submit(os.getpid).result()
     except BrokenProcessPool as error:
         _POOL.close()
-        raise WorkersUnavailable(
-            "无法启动读取文件的工作进程（worker processes cannot start here: run taizhang from its command, "
-            "a script file or `python -c`, not from a program fed on standard input)") from error
+        main = sys.modules.get("__main__")
+        limit = address_space_limit()
+        if main is not None and getattr(main, "__file__", None) is None and not hasattr(sys, "ps1") \
+                and sys.argv[:1] in ([""], ["-"]):
+            cause = ("the program was fed on standard input, so a worker cannot import it again: run taizhang "
+                     "from its command, a script file or `python -c`")
+        elif limit is not None:
+            cause = (f"this host limits each process to {limit / 2**20:.0f} MB of address space (ulimit -v) and "
+                     "a worker could not start under it: raise the limit for taizhang (it runs under 4096 MB)")
+        else:
+            cause = "see the system log for why a new process ended at once (out of memory or processes?)"
+        raise WorkersUnavailable(f"无法启动读取文件的工作进程 / worker processes cannot start: {cause}") from error
 
 
 def read_batch(paths: list[Path], checks: Checks | None, workers: int = WORKERS,

@@ -1,7 +1,11 @@
 -- One row per file content seen, with its submission, whether it is the live version of it,
 -- and when a newer version replaced it.
--- A submission is (source, unit, period); its live version is the latest by 填报日期, the version
--- named in the file name, then modification time. The register has one submission: the latest wins.
+-- A submission is (source, unit, period). Bytes that a later arrival at the same path replaced
+-- (a file copied over, a half-copied file completed) lose to it, whatever their dates say: a
+-- copy with `cp -p` keeps an old modification time. Otherwise the live version is the latest by
+-- 填报日期, the version named in the file name, then modification time. The register has one
+-- submission: the latest wins. A refused file is replaced by a readable version of its
+-- submission sent after it, or by any later file at its path.
 with files as (
     select * from raw.files
 ),
@@ -19,14 +23,40 @@ keyed as (
     from files
 ),
 
+arrivals as (
+    select path, file_id, min(arrived_at) as arrived_at
+    from raw.file_arrivals
+    group by path, file_id
+),
+
+overwritten as (
+    -- per file, the first time other bytes arrived at a path after it, for every path it came by
+    -- (bytes still in place under another path are not overwritten); only the file's own
+    -- submission counts when it was loaded, any file when it was refused
+    select mine.file_id, max(later.arrived_at) as overwritten_at,
+           bool_and(later.arrived_at is not null) as is_overwritten
+    from (select arrivals.*, keyed.submission_key, keyed.state from arrivals join keyed using (file_id)) as mine
+    left join (
+        select arrivals.path, arrivals.file_id, arrivals.arrived_at, keyed.submission_key
+        from arrivals join keyed using (file_id)
+    ) as later
+      on later.path = mine.path and later.file_id <> mine.file_id and later.arrived_at > mine.arrived_at
+     and (mine.state = 'refused' or later.submission_key = mine.submission_key)
+    group by mine.file_id
+),
+
 ranked as (
     select
-        *,
+        keyed.*,
+        coalesce(overwritten.is_overwritten, false) as is_overwritten,
+        overwritten.overwritten_at,
         row_number() over (
             partition by submission_key, state = 'loaded'
-            order by filled_on desc nulls last, version_rank desc, modified_at desc, path desc
+            order by coalesce(overwritten.is_overwritten, false), filled_on desc nulls last, version_rank desc,
+                     modified_at desc, path desc
         ) as recency
     from keyed
+    left join overwritten using (file_id)
 ),
 
 live as (
@@ -37,15 +67,16 @@ live as (
 
 statuses as (
     select
-        ranked.* exclude (recency),
-        state = 'loaded' and recency = 1 as is_live,
+        ranked.* exclude (recency, is_overwritten, overwritten_at),
+        state = 'loaded' and recency = 1 and not is_overwritten as is_live,
         case
-            when state = 'loaded' and recency > 1 then 'superseded'
+            when state = 'loaded' and (recency > 1 or is_overwritten) then 'superseded'
+            when state = 'refused' and is_overwritten then 'superseded'
             -- a refused file is replaced by a readable version of the same submission sent after it
             when state = 'refused' and live.live_since >= ranked.ingested_at then 'superseded'
             else state
         end as status,
-        live.live_since
+        case when state = 'refused' and is_overwritten then overwritten_at else live.live_since end as live_since
     from ranked
     left join live using (submission_key)
 ),
