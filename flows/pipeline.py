@@ -26,6 +26,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
+from prefect.settings import PREFECT_API_URL
 from prefect.utilities.annotations import quote
 
 from flows.extract import FileRead
@@ -45,8 +46,12 @@ from flows.report import Report, build
 from flows.report.pdf import to_pdf
 from flows.report.periods import between, previous
 from flows.settings import Settings
+from flows.tether import tether_temporary_server
 from flows.validate import Checks, rule_columns, unit_rules
 from flows.warehouse import open_warehouse
+
+if not PREFECT_API_URL.value():  # a flow run here starts Prefect's temporary server: it ends with us
+    tether_temporary_server()
 
 # files extracted, validated and loaded together: up to this many bytes (bounds memory; a
 # 2,000-row workbook is ≈ 90 kB) or files (bounds the wait before the first load). Each

@@ -12,8 +12,10 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-# Great Expectations phones home and draws progress bars unless told not to.
+# Nothing phones home (the users' networks reach nothing outside): Great Expectations and
+# Prefect's server send usage data unless told not to. Every command imports this first.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def _number(env, name: str, default: float) -> float:

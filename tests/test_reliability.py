@@ -101,14 +101,21 @@ def test_a_loader_killed_at_random_moments_leaves_no_partial_load_and_ends_like_
     assert tables_of(analyst_path(warehouse)) == tables_of(afresh), moments
 
 
-def test_a_loader_killed_alone_leaves_no_worker_behind(prefect, tmp_path):
-    """Killed by itself (not its process group), the loader's workers and their server end too."""
+@pytest.mark.parametrize("server", ["configured", "temporary"])
+def test_a_loader_killed_alone_leaves_no_process_behind(prefect, tmp_path, server):
+    """Killed by itself (not its process group), the loader's workers and their server end too,
+    and so does the temporary Prefect API server a run without PREFECT_API_URL starts."""
     import psutil
     from prefect.settings import PREFECT_API_URL
 
     inbox = tmp_path / "inbox"
     write_demo_inbox(inbox)
-    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "TAIZHANG_REPORTS": str(tmp_path / "out")}
+    env = {**os.environ, "TAIZHANG_REPORTS": str(tmp_path / "out")}
+    env.pop("PREFECT_API_URL", None)
+    if server == "configured":
+        env["PREFECT_API_URL"] = PREFECT_API_URL.value()
+    else:
+        env["PREFECT_HOME"] = str(tmp_path / "prefect")
     loader = subprocess.Popen([TAIZHANG, "--warehouse", str(tmp_path / "w.duckdb"), "ingest", "--inbox", str(inbox)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -122,7 +129,8 @@ def test_a_loader_killed_alone_leaves_no_worker_behind(prefect, tmp_path):
     started = []
     while loader.poll() is None and time.monotonic() < deadline:
         started = psutil.Process(loader.pid).children(recursive=True)
-        if sum("forkserver" in command(p) for p in started) >= 3:  # the server and two workers
+        workers = sum("forkserver" in command(p) for p in started) >= 3  # the server and two workers
+        if workers and (server == "configured" or any("uvicorn" in command(p) for p in started)):
             break
         time.sleep(0.05)
     assert loader.poll() is None, "the run ended before its workers could be seen"

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 from flows.extract import FileRead, concat, extract_file, sha256_of, to_frame
 from flows.extract.contracts import Contract
 from flows.settings import Settings
+from flows.tether import watch
 from flows.validate import Checks, concat_problems, refusal_problems, render_docs, validate_files, validate_records
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -68,30 +69,11 @@ def _start_worker(cap: int, run: int) -> None:
     The cap only ever lowers the limit the host set (`ulimit -v`, `prlimit --as`): a process
     cannot raise its limit above the inherited one, and must not try."""
     import resource
-    import threading
 
     inherited = address_space_limit()
     if cap > 0 and (inherited is None or cap < inherited):
         resource.setrlimit(resource.RLIMIT_AS, (cap, resource.getrlimit(resource.RLIMIT_AS)[1]))
-    threading.Thread(target=_exit_with, args=(run,), name="watch-run", daemon=True).start()
-
-
-def _exit_with(run: int) -> None:
-    """Wait until process `run` has ended (or is a zombie), then end this process."""
-    while True:
-        try:
-            with open(f"/proc/{run}/stat", "rb") as stat:
-                if stat.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                    break
-        except FileNotFoundError:
-            break
-        except OSError:  # no /proc here: ask the kernel instead
-            try:
-                os.kill(run, 0)
-            except ProcessLookupError:
-                break
-        time.sleep(0.5)
-    os._exit(1)
+    watch(run)
 
 
 class _Pool:
