@@ -267,9 +267,9 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from flows.metrics import UnknownMetric, UnknownScope
     from flows.report.pdf import PdfUnavailable
     from flows.report.tables import FontMissing
-    from flows.warehouse import WarehouseBusy, WarehouseMissing
+    from flows.warehouse import WarehouseBusy, WarehouseMissing, WarehouseUnusable
 
-    return WarehouseMissing, WarehouseBusy, UnknownScope, UnknownMetric, ValueError, PdfUnavailable, FontMissing
+    return WarehouseMissing, WarehouseBusy, WarehouseUnusable, UnknownScope, UnknownMetric, ValueError, PdfUnavailable, FontMissing
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -281,9 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ingest":  # configuration errors in one sentence, before any flow run
             from flows.load import check_inbox
             from flows.rules import load_rules
+            from flows.warehouse import check_can_write
 
             check_inbox(settings.inbox)
             load_rules(settings.rules)
+            check_can_write(settings.warehouse, settings.lock_wait_seconds)
         if args.command == "ingest" and not args.dask:
             if _nothing_new(settings):
                 return 0
@@ -296,6 +298,24 @@ def main(argv: list[str] | None = None) -> int:
     except _user_errors() as error:
         print(error, file=sys.stderr)
         return 2
+    except Exception as error:  # noqa: BLE001 - only a full disk is explained here; the rest is raised
+        if not _disk_full(error):
+            raise
+        print(f"the disk holding {settings.warehouse.parent} (or the reports, {settings.reports_out}) is full "
+              f"(No space left on device): nothing half-written was kept; free space there and run "
+              f"`taizhang {args.command}` again", file=sys.stderr)
+        return 1
+
+
+def _disk_full(error: BaseException | None) -> bool:
+    """Whether an error, or one that caused it, is a full disk (DuckDB says so only in its text)."""
+    import errno
+
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC or "No space left on device" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def run() -> None:

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from flows.extract import FileRead, concat, sha256_of
+from flows.warehouse import transaction
 
 
 @dataclass
@@ -193,8 +194,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, files: list[FileRead], problems: 
             tables.setdefault(table, []).append(records)
     problems = problems.assign(run_id=run_id, first_seen_at=now)
 
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         _insert(con, "raw.files", _file_rows(files, inbox, aliases, run_id, now))
         arrivals = pd.DataFrame([{"path": relative(f.path, inbox), "file_id": f.file_id,
                                   "run_id": run_id, "arrived_at": now} for f in files])
@@ -204,10 +204,6 @@ def load_batch(con: duckdb.DuckDBPyConnection, files: list[FileRead], problems: 
         for table, parts in tables.items():
             _insert(con, f"raw.{table}", concat(parts))
         _insert(con, "raw.problems", problems)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def record_duplicates(con: duckdb.DuckDBPyConnection, duplicates: list[tuple[Path, str]],
@@ -244,6 +240,14 @@ def file_states(con: duckdb.DuckDBPyConnection, paths: list[str]) -> pd.DataFram
         """).df()
     finally:
         con.unregister("wanted")
+
+def arrived_since(con: duckdb.DuckDBPyConnection, since: datetime | None) -> list[str]:
+    """The inbox paths that brought bytes after `since` (none when no run has completed), in path order."""
+    if since is None:
+        return []
+    return [path for (path,) in con.execute("select distinct path from raw.file_arrivals where arrived_at > ? "
+                                            "order by path", [since]).fetchall()]
+
 
 def waiting_states(waiting: list[tuple[Path, float]], inbox: Path, settle_seconds: float) -> pd.DataFrame:
     """The files still being written, as rows of `file_states` with the status `waiting`."""
@@ -311,27 +315,23 @@ def replace_problems(con: duckdb.DuckDBPyConnection, rules: list[str], file_ids:
     con.register("scope_rules", pa.table({"rule": rules}))
     con.register("scope_files", pa.table({"file_id": file_ids}))
     try:
-        con.execute("begin transaction")
-        seen = con.execute("""
-            select file_id, sheet, row_number, rule, min(first_seen_at) from raw.problems
-            where rule in (select rule from scope_rules) and file_id in (select file_id from scope_files)
-            group by all""").fetchall()
-        first_seen = {(f, s, r, rule): at for f, s, r, rule, at in seen}
-        con.execute("delete from raw.problems where rule in (select rule from scope_rules) "
-                    "and file_id in (select file_id from scope_files)")
-        fresh = problems.assign(run_id=run_id, first_seen_at=[
-            first_seen.get((p.file_id, p.sheet, p.row_number, p.rule), now) for p in problems.itertuples()])
-        _insert(con, "raw.problems", fresh)
-        # the sending unit of each file, as the register now knows it
-        con.execute("""
-            update raw.files set unit_name = aliases.unit_name
-            from core.unit_aliases as aliases
-            where raw.files.submitter = aliases.alias and raw.files.source <> 'unit_register'
-        """)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            seen = con.execute("""
+                select file_id, sheet, row_number, rule, min(first_seen_at) from raw.problems
+                where rule in (select rule from scope_rules) and file_id in (select file_id from scope_files)
+                group by all""").fetchall()
+            first_seen = {(f, s, r, rule): at for f, s, r, rule, at in seen}
+            con.execute("delete from raw.problems where rule in (select rule from scope_rules) "
+                        "and file_id in (select file_id from scope_files)")
+            fresh = problems.assign(run_id=run_id, first_seen_at=[
+                first_seen.get((p.file_id, p.sheet, p.row_number, p.rule), now) for p in problems.itertuples()])
+            _insert(con, "raw.problems", fresh)
+            # the sending unit of each file, as the register now knows it
+            con.execute("""
+                update raw.files set unit_name = aliases.unit_name
+                from core.unit_aliases as aliases
+                where raw.files.submitter = aliases.alias and raw.files.source <> 'unit_register'
+            """)
     finally:
         con.unregister("scope_rules")
         con.unregister("scope_files")

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
+
+from flows.warehouse import file_lock, writer_lock_path
 
 WAREHOUSE_LIMIT = "taizhang-warehouse"
 TIMEZONE = "Asia/Shanghai"
@@ -66,30 +67,10 @@ def warehouse_writer(warehouse: Path, wait: float = WRITER_WAIT_SECONDS) -> Iter
     """Be the warehouse's one writer: its file lock, then the Prefect slot (strict: the limit must exist)."""
     from prefect.concurrency.sync import concurrency
 
-    with file_lock(warehouse.with_name(warehouse.name + ".lock"), wait):
+    with file_lock(writer_lock_path(warehouse), wait):
         _free_stale_slots()
         with concurrency(WAREHOUSE_LIMIT, occupy=1, strict=True, timeout_seconds=wait, lease_duration=60):
             yield
-
-
-@contextmanager
-def file_lock(path: Path, wait: float) -> Iterator[None]:
-    """An exclusive lock on `path` held by this process, waiting at most `wait` seconds for it."""
-    from flows.warehouse import LockHeld, wait_for_lock
-
-    def attempt() -> None:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise LockHeld(str(error)) from error
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        wait_for_lock(attempt, wait, path.with_suffix(""))
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _free_stale_slots() -> None:

@@ -35,7 +35,7 @@ from flows.extract.pool import BatchRead, check_in_workers, combine, read_batch,
 from flows.extract.pool import start as start_workers
 from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
-    check_inbox, waiting_states,
+    arrived_since, check_inbox, waiting_states,
     summary_by_unit, unit_aliases,
 )
 from flows.publish import publish_analyst_copy
@@ -268,12 +268,15 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         if found.duplicates:
             record_duplicates(con, found.duplicates, settings.inbox, run_id)
-        touched = found.new + [p for p, _ in found.duplicates]
-        states = file_states(con, [relative(p, settings.inbox) for p in touched])
+        touched = [relative(p, settings.inbox) for p in found.new + [p for p, _ in found.duplicates]]
+        # and the files of a run that stopped before its end (a full disk, a kill): their results
+        # were never shown, and this run finishes what that one wrote
+        touched += [path for path in arrived_since(con, last_completed(settings)) if path not in touched]
+        states = file_states(con, touched)
     if found.waiting:
         states = pd.concat([states, waiting_states(found.waiting, settings.inbox, settings.settle_seconds)],
                            ignore_index=True)
-    changed = bool(found.new or found.duplicates)
+    changed = bool(touched)
     analyst = publish(settings)  # also catches up after a run that crashed before publishing
     touched_paths = set(states["path"]) if changed else set()
     problems_csv, receipts, open_count = write_problem_files(settings, quote(touched_paths),
@@ -290,6 +293,12 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
 def write_data_docs(results: list[bytes], settings: Settings) -> Path:
     """Great Expectations' data docs of this run's validations, rendered in a worker."""
     return render_docs_in_worker(results, settings.expectations_dir, settings.data_docs)
+
+
+def last_completed(settings: Settings) -> datetime | None:
+    """When the last ingest that ran to its end finished: the problem list is its last file."""
+    problems_csv = settings.reports_out / "problems.csv"
+    return datetime.fromtimestamp(problems_csv.stat().st_mtime) if problems_csv.exists() else None
 
 
 @task(cache_policy=NONE, **IO_RETRIES)

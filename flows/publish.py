@@ -22,6 +22,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from flows.warehouse import transaction
+
 # personal data (党员发展: names and phone numbers), masked in the analyst copy
 MASKS = {
     "raw.development_rows": {
@@ -166,18 +168,20 @@ def _write_rows(con: duckdb.DuckDBPyConnection, name: str, files: list[str] | No
     if files is not None:
         con.register("changed_files", pa.table({"file_id": pa.array(files, pa.string())}))
         scope = " where file_id in (select file_id from changed_files)"
-    con.execute("begin transaction")
     try:
-        for table, columns in _tables(con, name).items():
-            rows = scope if "file_id" in dict(columns) else ""
-            if files is not None:
-                con.execute(f"delete from analyst_copy.{table}{rows}")
-            select = ", ".join(_masked(column, data_type, table, database) for column, data_type in columns)
-            con.execute(f"insert into analyst_copy.{table} by name select {select} from {database}.{table}{rows}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            _write_tables(con, name, database, files, scope)
     finally:
         if files is not None:
             con.unregister("changed_files")
+
+
+def _write_tables(con: duckdb.DuckDBPyConnection, name: str, database: str, files: list[str] | None,
+                  scope: str) -> None:
+    """Each table's rows, masked: those of the changed files (`scope`), or all of them."""
+    for table, columns in _tables(con, name).items():
+        rows = scope if "file_id" in dict(columns) else ""  # a table of no file (the rules) goes whole
+        if files is not None:
+            con.execute(f"delete from analyst_copy.{table}{rows}")
+        select = ", ".join(_masked(column, data_type, table, database) for column, data_type in columns)
+        con.execute(f"insert into analyst_copy.{table} by name select {select} from {database}.{table}{rows}")

@@ -9,6 +9,8 @@ until every one binds. Every object and column then gets its comment (`flows/dic
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import time
 from contextlib import contextmanager
@@ -27,6 +29,50 @@ T = TypeVar("T")
 
 class WarehouseMissing(Exception):
     """The warehouse file does not exist yet."""
+
+
+class WarehouseUnusable(ValueError):
+    """The warehouse path cannot hold a warehouse: a folder, another kind of file, a place that
+    cannot be written."""
+
+
+def check_warehouse_path(path: Path, writing: bool = True) -> None:
+    """Raise WarehouseUnusable, in one sentence, unless `path` can be (or become) the warehouse."""
+    where = "point --warehouse (or TAIZHANG_WAREHOUSE) at the warehouse file"
+    if path.is_dir():
+        raise WarehouseUnusable(f"warehouse {path} is a folder, not a DuckDB file: {where}, "
+                                f"e.g. {path / 'taizhang.duckdb'}")
+    if path.exists():
+        with open(path, "rb") as handle:
+            header = handle.read(12)
+        if header and header[8:12] != b"DUCK":
+            raise WarehouseUnusable(f"warehouse {path} is not a DuckDB database (another kind of file has its "
+                                    f"name): {where}, or move this file away and ingest again to build one")
+    if writing:
+        folder = next(p for p in (path, *path.parents) if p.exists())
+        if not os.access(folder, os.W_OK):
+            raise WarehouseUnusable(f"warehouse {path} cannot be written: {folder} is read-only "
+                                    f"(a read-only share or file system, or no permission); {where} in a "
+                                    "writable folder, or make this one writable")
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything written inside lands together or not at all.
+
+    When a write fails because DuckDB could not go on (a full disk invalidates the transaction),
+    the rollback may itself fail: the original error is the one raised, never the rollback's."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass  # nothing left to roll back: the write's own error says what happened
+        raise
+    else:
+        con.execute("commit")
 
 
 class WarehouseBusy(Exception):
@@ -55,6 +101,54 @@ def wait_for_lock(attempt: Callable[[], T], wait: float, what: Path) -> T:
             pause = min(pause * 2, 1.0)
 
 
+@contextmanager
+def file_lock(path: Path, wait: float) -> Iterator[None]:
+    """An exclusive lock on `path` held by this process, waiting at most `wait` seconds for it."""
+    def attempt() -> None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise LockHeld(str(error)) from error
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        wait_for_lock(attempt, wait, path.with_suffix(""))
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def writer_lock_path(warehouse: Path) -> Path:
+    """The file whose lock makes a process the warehouse's one writing taizhang (`flows/ops.py`)."""
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+def check_can_write(path: Path, wait: float = LOCK_WAIT_SECONDS) -> None:
+    """Before an ingest: raise WarehouseUnusable or WarehouseBusy, in one sentence, when it could
+    not write the warehouse. Another taizhang writing is no reason: ingests queue for each other;
+    a lock held by anything else (an analyst's `duckdb` shell on the live file) is waited for
+    `wait` seconds, as the run itself would."""
+    check_warehouse_path(path)
+    if not path.exists():
+        return
+    try:
+        with file_lock(writer_lock_path(path), 0):
+            _connect(path, read_only=True, wait=wait).close()
+    except WarehouseBusy:
+        if _lock_free(writer_lock_path(path)):
+            raise
+
+
+def _lock_free(path: Path) -> bool:
+    """Whether no process holds the writer lock `path` (then a busy file is held by something else)."""
+    try:
+        with file_lock(path, 0):
+            return True
+    except WarehouseBusy:
+        return False
+
+
 def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     """Connect, waiting (bounded) while another process holds the file's lock."""
     def attempt() -> duckdb.DuckDBPyConnection:
@@ -63,6 +157,7 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 raise LockHeld(str(error)) from error
+            check_warehouse_path(path, writing=not read_only)  # what, in one sentence, when it is the path
             raise
 
     return wait_for_lock(attempt, wait, path)
