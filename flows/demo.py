@@ -22,6 +22,9 @@ from pathlib import Path
 
 import xlsxwriter
 
+from flows.demo_exports import Answer, write_tencent_csv, write_wechat_detail, write_wjx_csv, write_wjx_xlsx
+from flows.extract.layout import find_date_in_name
+
 YEAR = 2021
 ORG = "XX市社科联"
 
@@ -305,10 +308,32 @@ def write_demo_inbox(inbox: Path, seed: int = YEAR) -> list[Path]:
     empty.write_bytes(b"")  # saved while Excel still had it open
     written.append(empty)
 
+    written += write_form_exports(inbox, activities)
     written += write_matters(inbox)
     written += write_publicity(inbox, random.Random(seed + 1))
     written.append(write_aid(inbox))
     written += write_other_ledgers(inbox)
+    return written
+
+
+def write_form_exports(inbox: Path, activities: list[Activity]) -> list[Path]:
+    """The online-form exports of the year, one in each real shape (flows/demo_exports.py):
+    branches that also report their meetings through a form, so each activity is counted once;
+    and a 问卷星 download 按序号, which is refused with what to download instead."""
+    def answers(kind: str, unit: str, count: int) -> list[Answer]:
+        chosen = [a for a in activities if a.kind == kind and a.unit == unit][:count]
+        return [Answer(a.on, a.kind, a.unit, a.title, a.speaker, a.participants, a.location, a.mode) for a in chosen]
+
+    folder = inbox / "在线填报"
+    written = [
+        write_tencent_csv(folder / "腾讯问卷_支部活动登记_20210331.csv", answers("支委会", "机关第一党支部", 3)),
+        write_wjx_xlsx(folder / "问卷星_支部活动登记_20210630.xlsx", answers("主题党日", "机关第一党支部", 6)),
+        write_wjx_csv(folder / "问卷星_离退休党支部学习登记_20211231.csv", answers("集中学习", "离退休干部党支部", 4)),
+        write_wjx_xlsx(folder / "问卷星_支部活动登记_按序号_20210630.xlsx", answers("主题党日", "机关第一党支部", 6),
+                       by_number=True),
+    ]
+    for path in written:
+        _set_mtime(path, find_date_in_name(path.stem))
     return written
 
 
@@ -351,8 +376,8 @@ def _spread(rng: random.Random, total: int, parts: int, low: int) -> list[int]:
     return [size + low for size in sizes]
 
 
-def write_publicity(inbox: Path, rng: random.Random) -> list[Path]:
-    """Two exports of the 网商社科 account: September (a snapshot) and the year's end."""
+def publicity_items(rng: random.Random) -> list[list]:
+    """The year's posts of the 网商社科 account: published on, title, column, type, reads at year end, picked up by."""
     items = []  # published_on, title, column, type, reads at year end, picked up by
     history = ["党史天天学", "黄河故道", "黄河文化", "乡村振兴"]
     for kind, count, reads in (("图文", 75, 2_212_345), ("短视频", 54, 1_800_000)):
@@ -369,8 +394,19 @@ def write_publicity(inbox: Path, rng: random.Random) -> list[Path]:
     for n in range(1, 13):
         items.append([date(YEAR, n, 15), f"社科动态（{n}）", "社科动态", "图文", 300 + n * 17, None])
     items.sort(key=lambda item: item[0])
+    return items
 
-    written = []
+
+def write_publicity(inbox: Path, rng: random.Random) -> list[Path]:
+    """Two exports of the 网商社科 account: September (a snapshot) and the year's end; and the
+    公众号 backend's own detail export of June (an earlier snapshot of its 图文 posts)."""
+    items = publicity_items(rng)
+    june = date(YEAR, 6, 30)
+    detail = write_wechat_detail(inbox / f"网商社科公众号_已通知内容_{june:%Y%m%d}.xlsx",
+                                 [(published, title, reads // 2) for published, title, _, kind, reads, _ in items
+                                  if kind == "图文" and published <= june])
+    _set_mtime(detail, june)
+    written = [detail]
     for exported_on in (date(YEAR, 9, 30), date(YEAR, 12, 31)):
         path = inbox / f"网商社科公众号_内容导出_{exported_on.isoformat()}.xlsx"
         book = _workbook(path)

@@ -166,6 +166,8 @@ def _file_rows(files: list[FileRead], inbox: Path, aliases: dict[str, str], run_
             "state": "refused" if f.refusal else "loaded",
             "reason": f.refusal,
             "refusal_kind": f.refusal_kind,
+            "service": f.service,
+            "export_kind": f.export_kind,
             "run_id": run_id,
             "ingested_at": now,
         }

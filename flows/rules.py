@@ -2,13 +2,15 @@
 
 Analysts edit the file; `load_rules` checks it (a mistake is one sentence naming its line) and
 `write_rules` puts it into the warehouse's `raw.meeting_rules` and `raw.submission_rules`, from
-which `marts.meeting_compliance` and `marts.submission_status` compute the slots owed.
+which `marts.meeting_compliance` and `marts.submission_status` compute the slots owed. The
+same file says which 栏目 a 公众号 post belongs to when its title does not (`publicity_keywords`).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -124,6 +126,23 @@ def load_rules(path: Path) -> tuple[list[MeetingRule], list[SubmissionRule]]:
             due_day=_field(entry, "due_day", lambda v: isinstance(v, int) and 1 <= v <= 28, path, line, "submission"),
             line=line))
     return meetings, submissions
+
+
+@lru_cache(maxsize=8)
+def _publicity_keywords(path: Path, _changed: float) -> dict[str, list[str]]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    section = document.get("publicity_columns") or {}
+    if not isinstance(section, dict) or not all(isinstance(v, list) for v in section.values()):
+        raise RulesError(f"{path}: `publicity_columns` must map each 栏目 to a list of keywords, "
+                         "e.g. 党史天天学: [党史天天学, 百年党史]")
+    return {str(column): [str(word) for word in words] for column, words in section.items()}
+
+
+def publicity_keywords(path: Path) -> dict[str, list[str]]:
+    """栏目 → the keywords that put a 公众号 post without a `【栏目】` title prefix into it, in order."""
+    if not path.exists():
+        return {}
+    return _publicity_keywords(path, path.stat().st_mtime)
 
 
 def write_rules(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -50,6 +50,8 @@ class Settings:
     settle_seconds: float = 60.0
     # address space of each worker that reads files, a cap on a runaway parser (never above the host's own limit)
     worker_memory_mb: int = 6144
+    # the 微信公众号 whose detail exports are dropped in, when the file name does not say it
+    wechat_account: str | None = None
     # how long a command waits for another process that holds the warehouse file, then says so
     lock_wait_seconds: float = 120.0
 
@@ -71,6 +73,7 @@ class Settings:
             rules=Path(env.get("TAIZHANG_RULES") or cls.rules),
             settle_seconds=_number(env, "TAIZHANG_SETTLE_SECONDS", cls.settle_seconds),
             worker_memory_mb=int(_number(env, "TAIZHANG_WORKER_MEMORY_MB", cls.worker_memory_mb)),
+            wechat_account=env.get("TAIZHANG_WECHAT_ACCOUNT") or None,
             lock_wait_seconds=_number(env, "TAIZHANG_LOCK_WAIT_SECONDS", cls.lock_wait_seconds),
         )
 

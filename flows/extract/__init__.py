@@ -30,6 +30,10 @@ from flows.extract.layout import (
     Period, TitleInfo, classify_rows, find_date_in_name, find_header, find_period, read_title,
     unit_from_file_name, version_rank,
 )
+from flows.extract.services import (
+    BY_NUMBER_REFUSAL, CHOICE_FIELDS, FORM_SYSTEM_HEADERS, WECHAT, account_from_file_name, clean_answers,
+    column_of_title, join_parts, recognise,
+)
 from flows.extract.normalise import (
     Parsed, clean_array, clean_arrays, clean_text, normalise_array, parse_bool, parse_date, parse_datetime, parse_int,
     parse_money,
@@ -37,9 +41,6 @@ from flows.extract.normalise import (
 
 READERS = {XLSX: read_workbook, XLS: read_workbook, CSV: read_csv, DOCX: read_forms}
 SUFFIXES = {".xlsx": XLSX, ".xlsm": XLSX, ".xls": XLS, ".csv": CSV, ".docx": DOCX}
-# columns online-form platforms (问卷星, 腾讯问卷) put before the questions
-FORM_SYSTEM_HEADERS = ("序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "提交时间",
-                       "开始答题时间", "答题时长", "填写设备", "IP", "用户ID", "编号")
 
 
 @dataclass
@@ -75,6 +76,8 @@ class FileRead:
     format: str | None = None        # what the bytes turned out to be: xlsx, xls, csv, docx
     refusal: str | None = None
     refusal_kind: str | None = None   # one of grids.REFUSAL_KINDS
+    service: str | None = None        # the service whose export it is (services.py): wjx, tencent_wj, wechat_mp
+    export_kind: str | None = None    # what kind of export: answers_by_text, answers_by_number, content_detail
 
     @property
     def rows(self) -> int:
@@ -193,11 +196,56 @@ def _system_columns(grid: Grid, header_row: int) -> dict[str, str]:
             if v is not None and header_key(v) in FORM_SYSTEM_HEADERS}
 
 
-def _form_metadata(body: pa.Table, system: dict[str, str]) -> pa.Array:
-    """The platform columns of each submission, kept as a JSON object."""
-    values = {name: body.column(letter).to_pylist() for name, letter in system.items()}
-    return pa.array([json.dumps({k: v for k, v in zip(values, row) if v is not None}, ensure_ascii=False)
-                     for row in zip(*values.values())], type=pa.large_string())
+def _form_answers(body: pa.Table, columns: dict[str, str], header: list) -> pa.Table:
+    """An online form's answers as the contracts read them: no-answer marks emptied, option
+    letters off choice answers, the parts of a question of several parts (its header repeated)
+    joined into its first column."""
+    letters = body.column_names
+    keys = {letter: header_key(v) if v is not None else "" for letter, v in zip(letters, header)}
+    for name, letter in columns.items():
+        parts = [l for l in letters if keys[l] == keys[letter]
+                 and (pa.types.is_string(body.column(l).type) or pa.types.is_large_string(body.column(l).type))]
+        if letter not in parts:
+            continue
+        answers = join_parts([clean_answers(body.column(l).combine_chunks(), name in CHOICE_FIELDS) for l in parts])
+        body = body.set_column(letters.index(letter), letter, answers)
+    return body
+
+
+def _post_details(body: pa.Table, columns: dict[str, str], stem: str) -> tuple[pa.Table, dict[str, str]]:
+    """What a 公众号 detail export leaves out, filled in: the account (from the file name or the
+    settings), each post's 栏目 (from its title) and its type (图文)."""
+    from flows.rules import publicity_keywords
+    from flows.settings import Settings
+
+    settings = Settings.load()
+    n = body.num_rows
+    titles = body.column(columns["title"]).to_pylist()
+    keywords = publicity_keywords(settings.rules)
+    filled = {
+        "platform": [account_from_file_name(stem) or settings.wechat_account] * n,
+        "column_name": [column_of_title(t, keywords) for t in titles],
+        "content_type": ["图文"] * n,
+    }
+    columns = dict(columns)
+    for name, values in filled.items():
+        if name not in columns:
+            letter = f"_{name}"
+            body = body.append_column(letter, pa.array(values, pa.large_string()))
+            columns[name] = letter
+    return body, columns
+
+
+def _form_metadata(body: pa.Table, columns: dict[str, str], header: list) -> pa.Array:
+    """Everything else a form export says of each submission, as a JSON object: the platform's
+    columns (提交答卷时间, 来自IP …) and the answers no field reads (a photo's link), as text,
+    never evaluated; the TAB a platform puts before a value to keep it text is dropped."""
+    used = set(columns.values())
+    kept = {str(v).strip(): letter for letter, v in zip(body.column_names, header)
+            if v is not None and str(v).strip() and (letter not in used or header_key(v) in FORM_SYSTEM_HEADERS)}
+    values = {name: body.column(letter).to_pylist() for name, letter in kept.items()}
+    return pa.array([json.dumps({k: str(v).lstrip("\t") for k, v in zip(values, row) if v not in (None, "")},
+                                ensure_ascii=False) for row in zip(*values.values())], type=pa.large_string())
 
 
 def extract_file(path: Path) -> FileRead:
@@ -234,6 +282,12 @@ def extract_file(path: Path) -> FileRead:
         read.exported_on = read.exported_on or title.date("导出时间")
         read.submitter = read.submitter or title.labels.get("填报单位")
         source = match.contract.source
+        header = grid.rows(match.row, match.row)[0]
+        export = recognise({header_key(v) for v in header if v is not None}, [str(v) for v in header if v is not None])
+        if export is not None:
+            read.service, read.export_kind = read.service or export.service, read.export_kind or export.export_kind
+            if export.export_kind == "answers_by_number":
+                return _refuse(read, BY_NUMBER_REFUSAL, "by_number")
         system = _system_columns(grid, match.row) if source == "activity_ledger" else {}
         if source == "activity_ledger" and read.format == DOCX:
             source = "activity_form"
@@ -251,10 +305,15 @@ def extract_file(path: Path) -> FileRead:
         if not data.all():
             body, numbers = body.filter(pa.array(data)), numbers[data]
         body = body.combine_chunks()
-
-        records = _records(body, match.contract, match.columns, title, period)
+        columns = match.columns
         if source == "online_form":
-            records["form_metadata"] = _form_metadata(body, system)
+            body = _form_answers(body, columns, header)
+        elif export is not None and export.service == WECHAT:
+            body, columns = _post_details(body, columns, path.stem)
+
+        records = _records(body, match.contract, columns, title, period)
+        if source == "online_form":
+            records["form_metadata"] = _form_metadata(body, columns, header)
         n = body.num_rows
         lineage = {"file_id": pa.array([read.file_id] * n, pa.large_string()),
                    "sheet": pa.array([grid.sheet] * n, pa.large_string()),
@@ -262,7 +321,8 @@ def extract_file(path: Path) -> FileRead:
         table = pa.table({**lineage, **records})
         previous = read.tables.get(match.contract.table)
         read.tables[match.contract.table] = table if previous is None else concat([previous, table])
-        read.sheets.append(SheetRead(grid.sheet, "read", match.contract.name, match.row, match.columns, n))
+        in_sheet = {name: letter for name, letter in columns.items() if not letter.startswith("_")}  # not filled in
+        read.sheets.append(SheetRead(grid.sheet, "read", match.contract.name, match.row, in_sheet, n))
 
     if read.source is None:
         return _refuse(read, "未找到可识别的表头（没有一张工作表是已知的台账格式）", "no_header")

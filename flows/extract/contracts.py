@@ -90,7 +90,7 @@ ACTIVITY_LEDGER = Contract(
         Field("participant_names", ("参加人员", "参会人员")),            # Word forms
         Field("content", ("活动内容", "主要内容")),                      # Word forms
         Field("outcome", ("活动成效", "成效")),                          # Word forms
-        Field("submitted_at", ("提交答卷时间", "提交时间"), DATETIME),   # online-form exports
+        Field("submitted_at", ("提交答卷时间", "提交时间", "结束答题时间"), DATETIME),   # online-form exports
         Field("form_metadata", (), label="在线表单系统字段"),  # JSON, filled by the extractor
     ),
 )
@@ -153,12 +153,12 @@ PUBLICITY_LOG = Contract(
     label="宣传发布登记原始行 / Publicity log rows (platform exports) as read",
     duplicate_key=("published_on", "title", "platform"),
     fields=(
-        Field("published_on", ("发布日期", "发布时间", "日期"), DATE, required=True),
-        Field("title", ("标题", "文章标题", "作品名称"), required=True),
+        Field("published_on", ("发布日期", "发布时间", "日期", "发表时间"), DATE, required=True),
+        Field("title", ("标题", "文章标题", "作品名称", "内容标题"), required=True),
         Field("platform", ("平台", "发布平台", "账号")),
         Field("column_name", ("栏目", "专栏", "话题")),
         Field("content_type", ("内容类型", "类型", "形式"), VOCAB),
-        Field("reads", ("阅读量", "阅读数", "浏览量", "播放量"), INT),
+        Field("reads", ("阅读量", "阅读数", "浏览量", "播放量", "总阅读次数"), INT),
         Field("picked_up_by", ("转载采用", "被转载", "采用媒体")),
     ),
 )
@@ -261,15 +261,19 @@ SOURCE_LABELS = {
 
 
 _QUESTION_NUMBER = re.compile(r"^(Q?\d+[、.．:：)）]\s*)", re.IGNORECASE)
+# what online forms add to a question: a type tag (问卷星: `(单选题 *必答)`), a drop-down's `:请选择` (腾讯问卷)
+_QUESTION_SUFFIX = re.compile(r"([(（][^()（）]*(?:题|必答|选填)[^()（）]*[)）]|[:：]请选择)$")
 
 
 @lru_cache(maxsize=50_000)
 def header_key(text: str | None) -> str:
-    """A header cell as compared: no spaces, no leading question number (`1、`, `Q1.`), no `*`."""
+    """A header cell as compared: no spaces, no leading question number (`1、`, `Q1.`), no
+    online-form suffix (`(填空题 *必答)`, `:请选择`), no `*`."""
     if not text:
         return ""
     text = re.sub(r"[\s\u3000]+", "", str(text))
     text = _QUESTION_NUMBER.sub("", text)
+    text = _QUESTION_SUFFIX.sub("", text)
     return text.strip("*＊")
 
 

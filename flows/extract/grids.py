@@ -38,6 +38,7 @@ REFUSAL_KINDS = {
     "csv_format": "CSV 格式错误",
     "no_header": "没有可识别的表头",
     "no_rows": "表头下没有数据行",
+    "by_number": "问卷星“按序号”导出（选项为数字）",
     "parser_crash": "解析程序异常退出",
     "unreadable": "文件无法读取",
 }

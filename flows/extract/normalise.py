@@ -117,7 +117,13 @@ _DATE_PATTERNS = [
     re.compile(r"^(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})", re.ASCII),
     re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?", re.ASCII),
     re.compile(r"^(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?", re.ASCII),
+    # 腾讯问卷's export: 02-Sep-2021 07:44:08
+    re.compile(r"^(?P<d>\d{1,2})-(?P<m>[A-Za-z]{3})-(?P<y>\d{4})", re.ASCII),
 ]  # re.ASCII: \d is 0-9 only; digits of other scripts are not numbers here
+_MONTHS = {name: n for n, name in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                             "nov", "dec"), start=1)}
+# an 8-digit day, as the 微信公众号 backend writes 发表时间: 20211101 (a number, or its text)
+_EIGHT_DIGITS = re.compile(r"(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:\.0+)?", re.ASCII)
 _TIME_TAIL = re.compile(r"^(\s*(\d{1,2}[:：]\d{2}([:：]\d{2}(\.\d+)?)?|T\d{2}:\d{2}(:\d{2})?)?)\s*$", re.ASCII)
 
 
@@ -128,12 +134,19 @@ def excel_serial_to_date(serial: float) -> date:
 
 @lru_cache(maxsize=200_000)
 def parse_date(text: Any, default_year: int | None = None) -> Parsed:
-    """Dates as people write them: Excel serials, 2021-03-05, 2021/3/5, 2021.3.5,
-    2021年3月5日 and 3月5日 (year from the period), each optionally followed by a time."""
+    """Dates as people and platforms write them: Excel serials, 2021-03-05, 2021/3/5, 2021.3.5,
+    2021年3月5日 and 3月5日 (year from the period), 20211101, 02-Sep-2021, each optionally
+    followed by a time."""
     text = clean_text(text)
     if text is None:
         return EMPTY
     text = _ascii_digits(text)
+    eight = _EIGHT_DIGITS.fullmatch(text)
+    if eight:
+        try:
+            return Parsed(date(int(eight["y"]), int(eight["m"]), int(eight["d"])))
+        except ValueError:
+            return Parsed(None, error=f"“{text}”不是有效日期")
     if re.fullmatch(r"\d+(\.\d+)?", text, re.ASCII):
         serial = float(text)
         if _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
@@ -146,8 +159,10 @@ def parse_date(text: Any, default_year: int | None = None) -> Parsed:
         year = int(match.group("y")) if "y" in match.groupdict() else default_year
         if year is None:
             return Parsed(None, error=f"“{text}”缺少年份，且无法从填报期间确定")
+        month = match.group("m")
+        month = _MONTHS.get(month.lower(), 0) if month.isalpha() else int(month)
         try:
-            return Parsed(date(year, int(match.group("m")), int(match.group("d"))))
+            return Parsed(date(year, month, int(match.group("d"))))
         except ValueError:
             return Parsed(None, error=f"“{text}”不是有效日期")
     return Parsed(None, error=f"“{text}”不是可识别的日期")
