@@ -25,9 +25,9 @@ PROBLEM_HEADERS = {
 
 
 def open_problems(con: duckdb.DuckDBPyConnection, unit: str | None = None) -> pd.DataFrame:
-    """Open problems, one per broken rule, ordered by unit, file, sheet and row."""
+    """Open problems, one per broken rule, ordered by unit, file, sheet and row (with the file's source)."""
     return con.execute(
-        f"select {', '.join(PROBLEM_HEADERS)} from marts.open_problems "
+        f"select {', '.join(PROBLEM_HEADERS)}, source from marts.open_problems "
         "where ? is null or unit_name = ? order by unit_name, path, sheet, row_number nulls first, column_letter",
         [unit, unit],
     ).df()
@@ -36,7 +36,7 @@ def open_problems(con: duckdb.DuckDBPyConnection, unit: str | None = None) -> pd
 def write_problems_csv(problems: pd.DataFrame, path: Path) -> Path:
     """The problems as a CSV that Excel opens in Chinese (UTF-8 with BOM)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    problems.rename(columns=PROBLEM_HEADERS).to_csv(path, index=False, encoding="utf-8-sig")
+    problems[list(PROBLEM_HEADERS)].rename(columns=PROBLEM_HEADERS).to_csv(path, index=False, encoding="utf-8-sig")
     return path
 
 
@@ -85,6 +85,9 @@ def write_receipt(problems: pd.DataFrame, inbox: Path, path: Path) -> Path:
                 out.write_row(r, 0, [str(int(row.row_number)), row.column_letter or "", _cell_text(row.value), row.reason])
             continue
         cells = grid.cells
+        if "source" in found and (found["source"] == "online_form").all():
+            # a form export holds every unit's answers: this unit sees its header and its own rows only
+            cells = cells[[n == cells.index[0] or int(n) in reasons.index for n in cells.index]]
         last = len(cells.columns)
         for r, (number, values) in enumerate(zip(cells.index, cells.itertuples(index=False))):
             for c, (letter, value) in enumerate(zip(cells.columns, values)):

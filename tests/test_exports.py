@@ -118,8 +118,13 @@ def test_each_row_of_an_online_form_sends_its_problems_to_its_own_unit(inbox):
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         problems = open_problems(con)
     assert sorted(set(problems["unit_name"])) == ["机关第一党支部", "研究室"]
-    receipts = sorted(p.name for p in settings.receipts.iterdir())
-    assert len(receipts) == 2 and not any("未知单位" in r for r in receipts)
+    receipts = sorted(settings.receipts.iterdir())
+    assert [p.name for p in receipts] == ["错误回执_机关第一党支部.xlsx", "错误回执_研究室.xlsx"]
+    import openpyxl  # each unit sees its own answers only, not the other unit's
+
+    sheet = openpyxl.load_workbook(receipts[1]).worksheets[1]
+    texts = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert texts[0][:2] == ["序号", "提交答卷时间"] and len(texts) == 2 and "研究室集体学习" in texts[1]
 
 
 def test_a_wechat_detail_export_is_a_publicity_snapshot(inbox):

@@ -32,7 +32,8 @@ final as (
         problems.first_seen_at,
         files.replaced_at as closed_at,
         files.replaced_at is null as is_open,
-        problems.file_id
+        problems.file_id,
+        files.source
     from problems
     join files using (file_id)
     left join form_row_units using (file_id, sheet, row_number)
