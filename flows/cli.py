@@ -129,10 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     problems.add_argument("--format", choices=("table", "json", "xlsx"), default="table", help="table (default), json or xlsx")
     problems.add_argument("--out", metavar="DIR", help="where receipts go (default reports/out/receipts/)")
 
-    commands.add_parser("serve", parents=[common], help="run the scheduled deployments from this process",
-                        **_parser_kwargs("serve", "Serve the scheduled deployments (hourly ingest on working days, "
-                                         "weekly, monthly and annual reports; cron in Asia/Shanghai) from this "
-                                         "process until it is stopped. Schedules stay active across restarts."))
+    serve = commands.add_parser("serve", parents=[common], help="run the scheduled deployments from this process",
+                                **_parser_kwargs("serve", "Serve the scheduled deployments (hourly ingest on working "
+                                                 "days, weekly, monthly and annual reports; cron in Asia/Shanghai) "
+                                                 "from this process until it is stopped. Schedules stay active "
+                                                 "across restarts."))
+    serve.add_argument("--port", type=int, default=4200,
+                       help="the port of the Prefect server (and UI) started here when PREFECT_API_URL is not set "
+                            "(default 4200)")
 
     backfill = commands.add_parser("backfill", parents=[common], help="write the reports of a range of periods",
                                    **_parser_kwargs("backfill", "Write one report per period, in order, each as "
@@ -398,7 +402,7 @@ def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) ->
     if args.command == "backfill":
         between(args.kind, args.first, args.last)  # bad periods are refused before any flow run starts
     if args.command == "serve":
-        serve_all()  # on the server it serves from
+        serve_all(args.port)  # on the server it serves from
         return 0
     ensure_warehouse_limit()
     if args.command == "backfill":

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -118,9 +119,11 @@ def prefect_server(port: int = 4200, startup_seconds: int = 90) -> Iterator[str]
     if _healthy(url):
         yield url
         return
+    # the UI asks the API at PREFECT_UI_API_URL, by default port 4200 whatever port it is served on
+    env = {**os.environ, "PREFECT_UI_API_URL": url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     server = subprocess.Popen([str(Path(sys.executable).with_name("prefect")), "server", "start",
                                "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         deadline = time.monotonic() + startup_seconds
         while not _healthy(url):
@@ -142,7 +145,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def serve_all() -> None:
+def serve_all(port: int = 4200) -> None:
     """Serve every scheduled deployment from this process until it is stopped.
 
     Schedules stay active when the process stops (pause_on_shutdown=False): a restart picks
@@ -151,7 +154,7 @@ def serve_all() -> None:
     from prefect import serve
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with prefect_server() as url, temporary_settings(updates={PREFECT_API_URL: url}):
+    with prefect_server(port) as url, temporary_settings(updates={PREFECT_API_URL: url}):
         print(f"Prefect API: {url} (UI: {url.removesuffix('/api')})", flush=True)
         ensure_warehouse_limit()
         serve(*deployments(), pause_on_shutdown=False)

@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flows.docs_assets import localise
 from flows.extract import FileRead, concat, to_frame
 from flows.extract.contracts import CONTRACTS, DATE, DATETIME, Contract
 from flows.extract.normalise import as_written
@@ -319,4 +320,5 @@ def render_docs(results: list, expectations_dir: Path, docs_dir: Path) -> Path:
     for identifier, result in results:
         store.set(identifier, result)
     context.build_data_docs(site_names=[site])
+    localise(docs_dir)  # the pages' styles and scripts from local copies: they work offline
     return docs_dir / "index.html"

@@ -7,11 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-DEBIAN_PACKAGES="libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-gkai00mp poppler-utils fontconfig"
+# chromium: the tests look at the data docs and the Prefect UI in a headless browser, offline
+DEBIAN_PACKAGES="libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-gkai00mp poppler-utils fontconfig chromium"
 
 has_debian_tools() {
     command -v soffice >/dev/null && command -v pdftotext >/dev/null && command -v fc-list >/dev/null \
-        && fc-list :lang=zh family | grep -q "Noto Serif CJK SC" && fc-list :lang=zh family | grep -q "AR PL KaitiM GB"
+        && fc-list :lang=zh family | grep -q "Noto Serif CJK SC" && fc-list :lang=zh family | grep -q "AR PL KaitiM GB" \
+        && command -v chromium >/dev/null
 }
 if ! has_debian_tools; then
     if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else sudo="none"; fi
@@ -33,4 +35,16 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install --quiet -e '.[test]'
     rm -f .venv/.installed-*
     touch "$stamp"
+fi
+
+# The data docs' styles and scripts (Bootstrap, jQuery, bootstrap-table, Font Awesome, Vega), the
+# versions the pages name, from npm: the pages use local copies (flows/docs_assets.py), offline.
+web_stamp=reports/web/node_modules/.installed-$(sha256sum reports/web/package.json | cut -c1-16)
+if [ ! -f "$web_stamp" ]; then
+    if command -v npm >/dev/null; then
+        (cd reports/web && npm install --silent --no-audit --no-fund --ignore-scripts --legacy-peer-deps --no-package-lock)
+        touch "$web_stamp"
+    else
+        echo "setup: install Node.js (npm) for the data docs' offline styles, then run scripts/setup.sh again" >&2
+    fi
 fi
