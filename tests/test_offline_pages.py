@@ -100,6 +100,10 @@ def test_the_prefect_ui_of_taizhang_serve_renders_its_flow_runs_with_the_network
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline, server.stdout.read()[-2000:]
                 time.sleep(0.5)
+        import json
+
+        with urllib.request.urlopen(f"{api}/admin/settings", timeout=10) as response:  # nothing phones home
+            assert json.load(response)["server"]["analytics_enabled"] is False
         shutil.copy(samples / "组织机构与班子（2022年版）.xlsx", settings.inbox)
         done = subprocess.run([TAIZHANG, "--warehouse", str(settings.warehouse), "ingest", "--inbox", str(settings.inbox)],
                               env={**env, "PREFECT_API_URL": api}, capture_output=True, text=True, timeout=300)
