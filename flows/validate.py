@@ -37,6 +37,7 @@ from flows.docs_assets import localise
 from flows.extract import FileRead, concat, to_frame
 from flows.extract.contracts import CONTRACTS, DATE, DATETIME, Contract
 from flows.extract.normalise import as_written
+from flows.settings import PROJECT_ROOT
 
 PROBLEM_COLUMNS = ["file_id", "sheet", "row_number", "column_letter", "field", "rule", "value", "reason"]
 PERIOD_TOLERANCE = timedelta(days=7)
@@ -121,8 +122,14 @@ def ranged_columns(expectations_dir: Path, name: str, rules: frozenset[str] | No
                      if e["type"] == "expect_column_values_to_be_between")
 
 
-# RE2 syntax (Arrow): \p{Z} is every Unicode space, full-width and no-break ones too
-_PUNCTUATION = r"[\s\p{Z}，。、：；！？“”‘’（）《》【】〈〉「」·…—,.:;!?()\[\]\"'\-_/|]"
+def title_noise() -> str:
+    """What does not make two titles differ, as an RE2 pattern (Arrow's regex engine and DuckDB's
+    are both RE2): read from the warehouse's one definition, the macro `core.title_key`."""
+    sql = (PROJECT_ROOT / "sql" / "core" / "title_key.sql").read_text(encoding="utf-8")
+    return re.search(r"regexp_replace\(text, '([^']+)', '', 'g'\)", sql).group(1)
+
+
+_TITLE_NOISE = title_noise()
 
 
 def _key_text(column: pd.Series) -> pd.Series:
@@ -131,7 +138,7 @@ def _key_text(column: pd.Series) -> pd.Series:
     text = pa.array(column.astype(pd.StringDtype("pyarrow", na_value=float("nan"))), type=pa.large_string())
     text = pc.dictionary_encode(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
     # each distinct text once: dates, types and units repeat down a ledger
-    keys = pc.replace_substring_regex(text.dictionary, _PUNCTUATION, "").take(text.indices)
+    keys = pc.replace_substring_regex(text.dictionary, _TITLE_NOISE, "").take(text.indices)
     return pd.Series(keys, index=column.index, dtype=pd.ArrowDtype(pa.large_string()))
 
 

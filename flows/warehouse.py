@@ -3,8 +3,10 @@
 Each folder of `sql/` is a schema, each file one model named after the file. A file that
 starts with `create` is run as written (raw tables, macros); any other file is a `select`
 and becomes a view. The raw tables that hold each source's records are made from the
-source contracts (`flows/extract/contracts.py`), the one place their columns are named. Models of a layer may use each other: they are created in rounds
-until every one binds. Every object and column then gets its comment (`flows/dictionary.py`).
+source contracts (`flows/extract/contracts.py`), the one place their columns are named. Models
+are created in the order their references need (`build_order`: a model names the models it
+uses as `schema.model`), failing loudly on a real error. Every object and column then gets its
+comment (`flows/dictionary.py`).
 """
 
 from __future__ import annotations
@@ -188,26 +190,46 @@ def build_record_tables(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"alter table {table} add column {name} {kind.replace(' not null', '')}")
 
 
+_REFERENCE = re.compile(rf"\b({'|'.join(LAYERS)})\.(\w+)")
+
+
+def build_order(sql_dir: Path) -> list[Path]:
+    """Every model of `sql_dir`, each after the models it names (`schema.model` in its text).
+
+    A model's dependencies are read from its SQL, so adding one needs no list to keep in step;
+    a cycle is an error naming the models in it."""
+    models = {f"{p.parent.name}.{p.stem}": p for layer in LAYERS for p in sorted((sql_dir / layer).glob("*.sql"))}
+    needs = {name: {f"{schema}.{model}" for schema, model in _REFERENCE.findall(_without_comments(path))} & set(models)
+             - {name} for name, path in models.items()}
+    order: list[Path] = []
+    done: set[str] = set()
+    while len(done) < len(models):
+        ready = [name for name in models if name not in done and needs[name] <= done]
+        if not ready:
+            stuck = sorted(name for name in models if name not in done)
+            raise RuntimeError(f"the models {', '.join(stuck)} need each other in a cycle: break it in sql/")
+        for name in ready:  # in layer order, then by name: the same order on every machine
+            order.append(models[name])
+            done.add(name)
+    return order
+
+
+def _without_comments(path: Path) -> str:
+    return re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
+
+
 def build(con: duckdb.DuckDBPyConnection, sql_dir: Path, rules: Path = DEFAULT_RULES) -> None:
-    """Create every schema and model of `sql_dir` (idempotent: tables are `if not exists`),
-    and write the rules file into its tables (`flows/rules.py`)."""
+    """Create every schema and model of `sql_dir` in the order their references need (idempotent:
+    tables are `if not exists`), and write the rules file into its tables (`flows/rules.py`)."""
     for layer in LAYERS:
         con.execute(f"create schema if not exists {layer}")
-        if layer == "raw":
-            build_record_tables(con)
-        pending = sorted((sql_dir / layer).glob("*.sql"))
-        while pending:
-            failed = []
-            for model in pending:
-                try:
-                    con.execute(_statement(model))
-                except duckdb.CatalogException:
-                    failed.append(model)  # uses a model of this layer not created yet
-            if len(failed) == len(pending):
-                con.execute(_statement(failed[0]))  # raise the real error
-            pending = failed
-        if layer == "raw":
-            write_rules(con, rules)
+    build_record_tables(con)
+    for model in build_order(sql_dir):
+        try:
+            con.execute(_statement(model))
+        except duckdb.Error as error:
+            raise RuntimeError(f"model {model.parent.name}/{model.name} does not build: {error}") from error
+    write_rules(con, rules)
     apply_comments(con, sql_dir)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.extract.grids import REFUSAL_KINDS
+from flows.extract.refusals import REFUSAL_KINDS
 from flows.pipeline import ingest
 from workbooks import LEDGER_HEADER, rewrite_zip, write_csv, write_xlsx
 

@@ -138,3 +138,22 @@ def test_the_data_docs_show_the_last_run_s_validations_only(tmp_path):
     assert len(results) == 1 and len(pages) == 1
     assert problems["rule"].tolist() == ["participants_at_least_one"]
     assert pages[0].relative_to(docs).as_posix() in index.read_text(encoding="utf-8")
+
+
+def test_validation_and_the_warehouse_agree_on_what_makes_two_titles_the_same():
+    """One definition (core.title_key): the duplicate check and the warehouse's activity key
+    group the same titles together, whatever the spaces, punctuation and symbols."""
+    import duckdb
+    import pandas as pd
+
+    from flows.settings import PROJECT_ROOT
+    from flows.validate import _key_text
+
+    titles = ["学习A+B", "学习AB", "学习 A·B", "学习\u3000A、B", "《论党的建设》学习", "论党的建设学习",
+              "学习（一）", "学习(一)", "学习—A", "学习A", "党史天天学｜第1课", "党史天天学第1课"]
+    con = duckdb.connect()
+    con.execute((PROJECT_ROOT / "sql" / "core" / "title_key.sql").read_text(encoding="utf-8").replace("core.", ""))
+    in_warehouse = [k for (k,) in con.execute("select title_key(t) from unnest(?) as u(t)", [titles]).fetchall()]
+    in_validation = _key_text(pd.Series(titles)).tolist()
+    assert in_validation == in_warehouse
+    assert in_warehouse[0] == in_warehouse[1] and in_warehouse[3] == in_warehouse[0] and in_warehouse[4] == in_warehouse[5]

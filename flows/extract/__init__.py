@@ -24,12 +24,13 @@ from flows.extract.contracts import (
     BOOL, DATE, DATETIME, INT, LINEAGE_COLUMNS, MONEY, TEXT, VOCAB, Contract, Field, header_key, vocabulary,
 )
 from flows.extract.forms import read_forms
-from flows.extract.grids import Grid, Refused, read_csv, read_workbook
+from flows.extract.grids import Grid, read_csv, read_workbook
 from flows.extract.safety import CSV, DOCX, XLS, XLSX, sniff
 from flows.extract.layout import (
     Period, TitleInfo, classify_rows, find_date_in_name, find_header, find_period, read_title,
     unit_from_file_name, version_rank,
 )
+from flows.extract.refusals import Refused
 from flows.extract.services import (
     BY_NUMBER_REFUSAL, CHOICE_FIELDS, FORM_SYSTEM_HEADERS, WECHAT, account_from_file_name, clean_answers,
     column_of_title, join_parts, recognise,
@@ -75,7 +76,7 @@ class FileRead:
     exported_on: date | None = None  # 导出时间 of a platform export
     format: str | None = None        # what the bytes turned out to be: xlsx, xls, csv, docx
     refusal: str | None = None
-    refusal_kind: str | None = None   # one of grids.REFUSAL_KINDS
+    refusal_kind: str | None = None   # one of refusals.REFUSAL_KINDS
     service: str | None = None        # the service whose export it is (services.py): wjx, tencent_wj, wechat_mp
     export_kind: str | None = None    # what kind of export: answers_by_text, answers_by_number, content_detail
 

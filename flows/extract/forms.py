@@ -14,7 +14,8 @@ from pathlib import Path
 from docx import Document
 from docx.oxml.ns import qn
 
-from flows.extract.grids import Grid, Refused, text_table
+from flows.extract.grids import Grid, text_table
+from flows.extract.refusals import Refused
 from flows.extract.normalise import clean_text
 
 

@@ -14,7 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.extract.grids import OLE_MAGIC, ZIP_MAGIC, Refused
+from flows.extract.grids import OLE_MAGIC, ZIP_MAGIC
+from flows.extract.refusals import Refused
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from flows.report.notes import read_notes
 from flows.report.periods import ReportPeriod, parse
 from flows.report.records import write_list
 from flows.report.tables import charts, tables
-from flows.report.template import Figure, Sources, Window, render
+from flows.report.template import Figure, Sources, WindowValues, render
 from flows.settings import Settings
 
 
@@ -49,7 +49,7 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, period: Rep
     notes_path = settings.notes_dir / f"{stem}.md"
     main = period.windows[period.main]
     sources = Sources(
-        windows={name: Window(w.start, w.end, values[name]) for name, w in period.windows.items()},
+        windows={name: WindowValues(w.start, w.end, values[name]) for name, w in period.windows.items()},
         words={"org": org, **period.words()},
         measures=measures(con),
         tables=tables(con, period, scope_name, values, metric_labels(con)),

@@ -15,6 +15,9 @@ from datetime import date, timedelta
 
 @dataclass(frozen=True)
 class Window:
+    """A named span of a report's period (`w` the week, `m` the month, `p` the month before, `y`
+    the year to the period's end): the dates figures of that name are counted over."""
+
     start: date
     end: date
 

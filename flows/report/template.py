@@ -46,8 +46,8 @@ def tidy(line: str) -> str:
 
 
 @dataclass(frozen=True)
-class Window:
-    """A named period of a report: its dates and the metric values in it."""
+class WindowValues:
+    """A window of a report (periods.Window: `m` the month, `y` the year to date …) with the metric values in it."""
 
     start: date
     end: date
@@ -78,7 +78,7 @@ class Rendered:
 class Sources:
     """What a template is filled from."""
 
-    windows: dict[str, Window]
+    windows: dict[str, WindowValues]
     words: dict[str, str]
     measures: dict[str, str]
     tables: dict[str, Callable[[], tuple[list[str], list[list]]]]

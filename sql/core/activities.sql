@@ -1,27 +1,16 @@
 -- One row per activity held: valid rows of live files, one activity however often reported
 -- (same unit, date, type and title without spaces and punctuation), with every place it came from.
-with rows as (
-    select * from staging.stg_activity_rows
-),
-
-live_files as (
-    select file_id, path from core.files
-    where is_live and source in ('activity_ledger', 'activity_form', 'online_form')
-),
-
-valid as (
-    select rows.*, live_files.path, aliases.unit_name
-    from rows
-    join live_files using (file_id)
-    join core.unit_aliases aliases on aliases.alias = rows.org_unit
-    anti join core.quarantined_rows q using (file_id, sheet, row_number)
+with valid as (
+    select rows.*, aliases.unit_name
+    from core.valid_rows('staging.stg_activity_rows') as rows
+    join core.unit_aliases as aliases on aliases.alias = rows.org_unit
 ),
 
 keyed as (
     select
         *,
         md5(concat_ws('|', unit_name, activity_on, activity_type,
-            regexp_replace(title, '[\s\p{P}\p{S}]', '', 'g'))) as activity_id
+            core.title_key(title))) as activity_id
     from valid
 ),
 

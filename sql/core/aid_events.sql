@@ -22,7 +22,7 @@ final as (
         coalesce(aliases.unit_name, rows.file_unit) as unit_name,
         rows.place,
         rows.context,
-        regexp_replace(coalesce(rows.context, ''), '[\s\p{P}\p{S}·・]', '', 'g') as context_key
+        core.title_key(coalesce(rows.context, '')) as context_key
     from rows
     left join core.unit_aliases as aliases on aliases.alias = rows.org_unit
 )

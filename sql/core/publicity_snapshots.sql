@@ -11,7 +11,7 @@ final as (
         row_number,
         path,
         md5(concat_ws('|', coalesce(platform, ''), published_on,
-            regexp_replace(title, '[\s\p{P}\p{S}]', '', 'g'))) as item_id,
+            core.title_key(title))) as item_id,
         platform,
         published_on,
         title,

@@ -1,17 +1,6 @@
 -- One row per unit of the live register: the organisations every other source reports against.
-with units as (
-    select * from staging.stg_register_units
-),
-
-live_files as (
-    select file_id from core.files where is_live and source = 'unit_register'
-),
-
-valid as (
-    select units.*
-    from units
-    join live_files using (file_id)
-    anti join core.quarantined_rows q using (file_id, sheet, row_number)
+with valid as (
+    select * from core.valid_rows('staging.stg_register_units')
 ),
 
 final as (

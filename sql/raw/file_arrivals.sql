@@ -6,4 +6,3 @@ create table if not exists raw.file_arrivals (
     arrived_at  timestamp,
     primary key (path, file_id)
 );
-comment on table raw.file_arrivals is '文件到达记录：每个路径与内容组合一行 / Every path-and-content pair seen in the inbox';

@@ -21,11 +21,10 @@ create table if not exists raw.files (
     reason        varchar,              -- why refused, in plain Chinese
     run_id        varchar,
     ingested_at   timestamp,
-    refusal_kind  varchar,              -- why refused, from a fixed list (flows/extract/grids.py REFUSAL_KINDS)
+    refusal_kind  varchar,              -- why refused, from a fixed list (flows/extract/refusals.py REFUSAL_KINDS)
     service       varchar,              -- whose export it is: wjx | tencent_wj | wechat_mp (null: a unit's own file)
     export_kind   varchar               -- answers_by_text | answers_by_number | content_detail
 );
 alter table raw.files add column if not exists refusal_kind varchar;  -- warehouses made before it
 alter table raw.files add column if not exists service varchar;
 alter table raw.files add column if not exists export_kind varchar;
-comment on table raw.files is '文件登记：每个不同内容的文件一行 / File registry: one row per distinct file content seen by ingest';

@@ -11,4 +11,3 @@ create table if not exists raw.problems (
     run_id         varchar,
     first_seen_at  timestamp
 );
-comment on table raw.problems is '数据问题：每条未通过的规则一行 / Data problems: one row per broken rule, file-level or cell-level';

@@ -9,4 +9,3 @@ create table if not exists raw.sheets (
     rows_read   integer,
     primary key (file_id, sheet)
 );
-comment on table raw.sheets is '工作表记录：每张表识别为何种台账，或为何未读 / Each sheet: what it was read as, or why it was skipped';

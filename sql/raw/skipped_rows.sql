@@ -5,4 +5,3 @@ create table if not exists raw.skipped_rows (
     row_number  integer not null,
     reason      varchar not null   -- blank | total | note
 );
-comment on table raw.skipped_rows is '跳过的行：空行、合计行、说明行 / Rows under a header that are not data';
