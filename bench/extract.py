@@ -27,7 +27,7 @@ from inboxes import HEADER, ROOT, banner, inbox, shapes
 sys.path.insert(0, str(ROOT))
 
 from flows.extract import extract_file  # noqa: E402
-from flows.extract.pool import extract_many  # noqa: E402
+from flows.workers import extract_many  # noqa: E402
 
 def raw_reader(paths: list[Path]) -> int:
     import fastexcel

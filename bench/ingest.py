@@ -24,8 +24,8 @@ import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
 from flows.extract import to_frame  # noqa: E402
-from flows.extract.contracts import CONTRACTS  # noqa: E402
-from flows.extract.pool import extract_many  # noqa: E402
+from flows.contracts import CONTRACTS  # noqa: E402
+from flows.workers import extract_many  # noqa: E402
 from flows.load import load_batch  # noqa: E402
 from flows.publish import publish_analyst_copy  # noqa: E402
 from flows.settings import Settings  # noqa: E402

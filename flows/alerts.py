@@ -1,6 +1,6 @@
 """Alerts when a run fails or crashes: a webhook and an e-mail, as Prefect state hooks.
 
-Configured in the environment (one place, `AlertSettings.load`); each channel is used only
+Configured in the environment (read in one place, `flows/settings.py`: `AlertSettings.load`); each channel is used only
 when it is configured, and a channel that fails is logged, never raised (an alert must not
 hide the failure it reports):
 
@@ -18,42 +18,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import smtplib
 import ssl
 import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from flows.settings import AlertSettings
+
 logger = logging.getLogger("taizhang.alerts")
-
-
-@dataclass(frozen=True)
-class AlertSettings:
-    webhook: str | None = None
-    smtp_host: str | None = None
-    smtp_port: int = 587
-    smtp_user: str | None = None
-    smtp_password: str | None = None
-    smtp_tls: str = "starttls"
-    smtp_cafile: str | None = None
-    sender: str = "taizhang@localhost"
-    recipients: tuple[str, ...] = ()
-
-    @classmethod
-    def load(cls) -> "AlertSettings":
-        env = os.environ
-        return cls(
-            webhook=env.get("TAIZHANG_ALERT_WEBHOOK") or None,
-            smtp_host=env.get("TAIZHANG_SMTP_HOST") or None,
-            smtp_port=int(env.get("TAIZHANG_SMTP_PORT", "587")),
-            smtp_user=env.get("TAIZHANG_SMTP_USER") or None,
-            smtp_password=env.get("TAIZHANG_SMTP_PASSWORD") or None,
-            smtp_tls=env.get("TAIZHANG_SMTP_TLS", "starttls"),
-            smtp_cafile=env.get("TAIZHANG_SMTP_CAFILE") or None,
-            sender=env.get("TAIZHANG_ALERT_FROM", cls.sender),
-            recipients=tuple(r.strip() for r in env.get("TAIZHANG_ALERT_TO", "").split(",") if r.strip()),
-        )
 
 
 @dataclass(frozen=True)

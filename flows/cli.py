@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -106,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "Files already loaded are skipped; copies are recorded as "
                                                   "duplicates. With --dask, extraction runs on a Dask cluster; "
                                                   "the warehouse is still written by this process alone."))
-    ingest.add_argument("--dask", metavar="ADDRESS", default=os.environ.get("TAIZHANG_DASK_ADDRESS"),
+    ingest.add_argument("--dask", metavar="ADDRESS",
                         help="Dask scheduler to extract on, e.g. tcp://10.0.0.5:8786 (env TAIZHANG_DASK_ADDRESS)")
     ingest.add_argument("--parallel", type=int, default=None, metavar="N",
                         help="extraction tasks per batch of files (default 1; 4 with --dask)")
@@ -279,6 +278,8 @@ def _user_errors() -> tuple[type[Exception], ...]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings(args)
+    if args.command == "ingest":
+        args.dask = args.dask or settings.dask_address
     try:
         if args.command in READS:
             return READS[args.command](args, settings)
@@ -293,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ingest" and not args.dask:
             if _nothing_new(settings):
                 return 0
-            from flows.extract.pool import start as start_workers
+            from flows.workers import start as start_workers
 
             start_workers()  # their imports run while Prefect starts
         from flows import pipeline
@@ -396,7 +397,8 @@ def print_report(report) -> None:
 
 
 def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) -> int:
-    from flows.ops import ensure_warehouse_limit, serve_all
+    from flows.ops import serve_all
+    from flows.writer import ensure_warehouse_limit
     from flows.report.periods import between
 
     if args.command == "backfill":

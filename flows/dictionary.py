@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.extract.contracts import CONTRACTS
+from flows.contracts import CONTRACTS
 from flows.settings import PROJECT_ROOT
 
 DICTIONARY = PROJECT_ROOT / "warehouse" / "dictionary.json"

@@ -264,7 +264,7 @@ def waiting_states(waiting: list[tuple[Path, float]], inbox: Path, settle_second
 
 def summary_by_unit(files: pd.DataFrame) -> pd.DataFrame:
     """Per sending unit: files, rows loaded, rows held back with problems, files refused."""
-    from flows.extract.contracts import SOURCE_LABELS
+    from flows.contracts import SOURCE_LABELS
 
     files = files[files["status"] != "waiting"]  # not read yet: nobody to count them for
     if files.empty:

@@ -1,13 +1,6 @@
-"""Operations on Prefect's own mechanisms: the warehouse's writer limit and the schedules.
+"""Operations on Prefect's own mechanisms: the schedules, the deployments, and serving them.
 
-- One global concurrency limit, `taizhang-warehouse` (1 slot), serialises every run that
-  writes the warehouse. It is taken with `strict=True`: a missing limit is an error, not a
-  silent skip. `ensure_warehouse_limit` creates it (the command line and `taizhang serve` call
-  it; with `prefect deploy`, run `prefect gcl create taizhang-warehouse --limit 1` once).
-  A writer first takes an OS lock on `<warehouse>.lock` (released by the kernel when its
-  process dies). Holding it, no other writer of this file is alive, so a slot still taken
-  belongs to a killed run: Prefect would free it only when its lease expires, and a
-  temporary (serverless) API never does. The writer frees it, then takes the slot.
+- The warehouse's writer limit (one global concurrency slot) is `flows/writer.py`.
 - SCHEDULES: the deployments and their cron schedules in Asia/Shanghai. `taizhang serve`
   serves them from one process (starting a local Prefect server when PREFECT_API_URL is not
   set: the scheduler needs one); `prefect.yaml` declares the same for a work pool (a test
@@ -26,11 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from flows.warehouse import file_lock, writer_lock_path
-
-WAREHOUSE_LIMIT = "taizhang-warehouse"
-TIMEZONE = "Asia/Shanghai"
-WRITER_WAIT_SECONDS = 600  # a writer waits this long for the one before it, then fails
+from flows.settings import TIMEZONE
+from flows.writer import ensure_warehouse_limit
 
 
 @dataclass(frozen=True)
@@ -48,45 +38,6 @@ SCHEDULES = (
     Schedule("monthly-report", "report", "0 9 1 * *", {"kind": "monthly"}, "每月1日9:00生成上月月报"),
     Schedule("annual-summary", "report", "0 9 5 1 *", {"kind": "annual"}, "每年1月5日9:00生成上年度总结"),
 )
-
-
-def ensure_warehouse_limit() -> None:
-    """Create the writer limit (1 slot) on the Prefect API in use, unless it exists."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectNotFound
-
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_global_concurrency_limit_by_name(WAREHOUSE_LIMIT)
-        except ObjectNotFound:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=WAREHOUSE_LIMIT, limit=1))
-
-
-@contextmanager
-def warehouse_writer(warehouse: Path, wait: float = WRITER_WAIT_SECONDS) -> Iterator[None]:
-    """Be the warehouse's one writer: its file lock, then the Prefect slot (strict: the limit must exist)."""
-    from prefect.concurrency.sync import concurrency
-
-    with file_lock(writer_lock_path(warehouse), wait):
-        _free_stale_slots()
-        with concurrency(WAREHOUSE_LIMIT, occupy=1, strict=True, timeout_seconds=wait, lease_duration=60):
-            yield
-
-
-def _free_stale_slots() -> None:
-    """Free writer slots left taken by killed runs (call only while holding the file lock)."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
-    from prefect.exceptions import ObjectNotFound
-
-    with get_client(sync_client=True) as client:
-        try:
-            limit = client.read_global_concurrency_limit_by_name(WAREHOUSE_LIMIT)
-        except ObjectNotFound:
-            return  # strict acquisition will say so
-        if limit.active_slots:
-            client.update_global_concurrency_limit(WAREHOUSE_LIMIT, GlobalConcurrencyLimitUpdate(active_slots=0))
 
 
 def deployments() -> list:

@@ -30,9 +30,9 @@ from prefect.settings import PREFECT_API_URL
 from prefect.utilities.annotations import quote
 
 from flows.extract import FileRead
-from flows.extract.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract
-from flows.extract.pool import BatchRead, check_in_workers, combine, read_batch, render_docs_in_worker
-from flows.extract.pool import start as start_workers
+from flows.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract
+from flows.workers import BatchRead, check_in_workers, combine, read_batch, render_docs_in_worker
+from flows.workers import start as start_workers
 from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
     arrived_since, check_inbox, waiting_states,
@@ -41,14 +41,14 @@ from flows.load import (
 from flows.publish import publish_analyst_copy
 from flows.problems import open_problems, write_problems_csv, write_receipts
 from flows.alerts import notify_failure
-from flows.ops import TIMEZONE, warehouse_writer
 from flows.report import Report, build
 from flows.report.pdf import to_pdf
 from flows.report.periods import between, previous
-from flows.settings import Settings
+from flows.settings import TIMEZONE, Settings
 from flows.tether import tether_temporary_server
 from flows.validate import Checks, rule_columns, unit_rules
 from flows.warehouse import open_warehouse
+from flows.writer import warehouse_writer
 
 if not PREFECT_API_URL.value():  # a flow run here starts Prefect's temporary server: it ends with us
     tether_temporary_server()

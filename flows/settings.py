@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TIMEZONE = "Asia/Shanghai"  # the office's: schedules, the last complete period, due dates
 
 # Nothing phones home (the users' networks reach nothing outside): Great Expectations and
 # Prefect's server send usage data unless told not to. Every command imports this first.
@@ -52,6 +53,8 @@ class Settings:
     worker_memory_mb: int = 6144
     # the 微信公众号 whose detail exports are dropped in, when the file name does not say it
     wechat_account: str | None = None
+    # a Dask scheduler that `taizhang ingest --dask` reads on when none is named
+    dask_address: str | None = None
     # how long a command waits for another process that holds the warehouse file, then says so
     lock_wait_seconds: float = 120.0
 
@@ -74,6 +77,7 @@ class Settings:
             settle_seconds=_number(env, "TAIZHANG_SETTLE_SECONDS", cls.settle_seconds),
             worker_memory_mb=int(_number(env, "TAIZHANG_WORKER_MEMORY_MB", cls.worker_memory_mb)),
             wechat_account=env.get("TAIZHANG_WECHAT_ACCOUNT") or None,
+            dask_address=env.get("TAIZHANG_DASK_ADDRESS") or None,
             lock_wait_seconds=_number(env, "TAIZHANG_LOCK_WAIT_SECONDS", cls.lock_wait_seconds),
         )
 
@@ -94,3 +98,34 @@ class Settings:
         """
         folder = Path(folder)
         return replace(self, warehouse=folder / "taizhang.duckdb", inbox=folder / "inbox", reports_out=folder / "reports")
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Where failure alerts go (flows/alerts.py): a webhook and/or e-mail, from `TAIZHANG_ALERT_*`
+    and `TAIZHANG_SMTP_*`."""
+
+    webhook: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: str = "starttls"
+    smtp_cafile: str | None = None
+    sender: str = "taizhang@localhost"
+    recipients: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls) -> "AlertSettings":
+        env = os.environ
+        return cls(
+            webhook=env.get("TAIZHANG_ALERT_WEBHOOK") or None,
+            smtp_host=env.get("TAIZHANG_SMTP_HOST") or None,
+            smtp_port=int(env.get("TAIZHANG_SMTP_PORT", "587")),
+            smtp_user=env.get("TAIZHANG_SMTP_USER") or None,
+            smtp_password=env.get("TAIZHANG_SMTP_PASSWORD") or None,
+            smtp_tls=env.get("TAIZHANG_SMTP_TLS", "starttls"),
+            smtp_cafile=env.get("TAIZHANG_SMTP_CAFILE") or None,
+            sender=env.get("TAIZHANG_ALERT_FROM", cls.sender),
+            recipients=tuple(r.strip() for r in env.get("TAIZHANG_ALERT_TO", "").split(",") if r.strip()),
+        )

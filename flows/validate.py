@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 
 from flows.docs_assets import localise
 from flows.extract import FileRead, concat, to_frame
-from flows.extract.contracts import CONTRACTS, DATE, DATETIME, Contract
+from flows.contracts import CONTRACTS, DATE, DATETIME, Contract
 from flows.extract.normalise import as_written
 from flows.settings import PROJECT_ROOT
 

@@ -3,7 +3,7 @@
 Each folder of `sql/` is a schema, each file one model named after the file. A file that
 starts with `create` is run as written (raw tables, macros); any other file is a `select`
 and becomes a view. The raw tables that hold each source's records are made from the
-source contracts (`flows/extract/contracts.py`), the one place their columns are named. Models
+source contracts (`flows/contracts.py`), the one place their columns are named. Models
 are created in the order their references need (`build_order`: a model names the models it
 uses as `schema.model`), failing loudly on a real error. Every object and column then gets its
 comment (`flows/dictionary.py`).
@@ -22,7 +22,7 @@ from typing import Callable, Iterator, TypeVar
 import duckdb
 
 from flows.dictionary import apply_comments
-from flows.extract.contracts import CONTRACTS
+from flows.contracts import CONTRACTS
 from flows.rules import DEFAULT_RULES, write_rules
 
 LAYERS = ("raw", "staging", "core", "marts", "metrics")
@@ -122,7 +122,7 @@ def file_lock(path: Path, wait: float) -> Iterator[None]:
 
 
 def writer_lock_path(warehouse: Path) -> Path:
-    """The file whose lock makes a process the warehouse's one writing taizhang (`flows/ops.py`)."""
+    """The file whose lock makes a process the warehouse's one writing taizhang (`flows/writer.py`)."""
     return warehouse.with_name(warehouse.name + ".lock")
 
 

@@ -34,7 +34,7 @@ def prefect():
     """One temporary Prefect API for the whole session (starting one costs ~10 s)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.ops import ensure_warehouse_limit
+    from flows.writer import ensure_warehouse_limit
 
     with prefect_test_harness(server_startup_timeout=60):
         ensure_warehouse_limit()  # what the command line and `taizhang serve` do before any run

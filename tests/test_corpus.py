@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from flows.extract.refusals import REFUSAL_KINDS
 from flows.pipeline import ingest

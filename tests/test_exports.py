@@ -5,7 +5,7 @@ survey that is not one of our forms are refused with a reason; a row's problems 
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime
+from datetime import date
 
 import duckdb
 import pytest

@@ -1,7 +1,6 @@
 """Extraction: the spec's samples and generated variants become exact records with lineage."""
 
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -141,7 +140,7 @@ def test_unreadable_files_are_refused_with_a_reason(tmp_path, name, content, rea
 def test_records_read_in_the_workers_arrive_exactly_as_read(samples):
     """Workers send a batch's records packed (one table per kind of columns); every file must
     get back exactly its own rows: the register's two tables, the online form's extra column."""
-    from flows.extract.pool import read_batch
+    from flows.workers import read_batch
     from flows.settings import Settings
     from flows.validate import Checks
 

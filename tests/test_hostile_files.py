@@ -1,6 +1,5 @@
 """Broken, disguised and hostile files: each gets a precise answer, none takes the run down."""
 
-import io
 import shutil
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from datetime import date
 import pytest
 
 from flows.extract import extract_file
-from flows.extract.pool import extract_many
+from flows.workers import extract_many
 from workbooks import LEDGER_HEADER, abort_on_poison, rewrite_zip, write_xlsx
 
 ROWS = [LEDGER_HEADER, [1, date(2021, 3, 5), "集体学习", "集体学习（第1次）", "办公室", None, None, 12]]
@@ -120,7 +119,7 @@ def test_workers_that_cannot_start_fail_the_run_instead_of_refusing_every_file(t
     """A program fed on stdin cannot start workers (they re-import `__main__` by path): that
     is said plainly, not blamed on the files as parser crashes."""
     script = ("from pathlib import Path\n"
-              "from flows.extract.pool import WorkersUnavailable, extract_many\n"
+              "from flows.workers import WorkersUnavailable, extract_many\n"
               "try:\n"
               f"    print([r.refusal_kind for r in extract_many([Path({str(ledger)!r})])])\n"
               "except WorkersUnavailable as error:\n"

@@ -1,6 +1,6 @@
 """The value normalisers: every form sources.md lists, and round trips over many values."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pyarrow as pa
 import pytest

@@ -17,7 +17,9 @@ import duckdb
 import pytest
 import yaml
 
-from flows.ops import SCHEDULES, TIMEZONE, WAREHOUSE_LIMIT, deployments
+from flows.ops import SCHEDULES, deployments
+from flows.settings import TIMEZONE
+from flows.writer import WAREHOUSE_LIMIT
 from flows.pipeline import backfill, ingest
 from flows.report.periods import between, previous
 from flows.settings import PROJECT_ROOT
@@ -93,7 +95,7 @@ def test_a_backfill_runs_one_report_flow_per_period_in_order(prefect, settings, 
 def test_the_writer_limit_is_strict(prefect, tmp_path):
     from prefect.client.orchestration import get_client
 
-    from flows.ops import ensure_warehouse_limit, warehouse_writer
+    from flows.writer import ensure_warehouse_limit, warehouse_writer
 
     with get_client(sync_client=True) as client:
         client.delete_global_concurrency_limit_by_name(WAREHOUSE_LIMIT)

@@ -12,10 +12,9 @@ import duckdb
 import pytest
 
 from flows.demo import write_demo_inbox
-from flows.extract.contracts import CONTRACTS
+from flows.contracts import CONTRACTS
 from flows.pipeline import ingest
 from flows.publish import analyst_path, publish_analyst_copy
-from flows.settings import Settings
 from snapshots import tables_of
 
 TAIZHANG = str(Path(sys.executable).with_name("taizhang"))

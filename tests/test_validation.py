@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from flows.extract import extract_file, to_frame
-from flows.extract.contracts import CONTRACTS
+from flows.contracts import CONTRACTS
 from flows.settings import Settings
 from flows.validate import validate_records
 from workbooks import LEDGER_HEADER, write_xlsx

@@ -1,9 +1,8 @@
 """The warehouse's shape: models build, raw tables match the source contracts, models explain themselves."""
 
-import duckdb
 import pytest
 
-from flows.extract.contracts import CONTRACTS, LINEAGE_COLUMNS
+from flows.contracts import CONTRACTS, LINEAGE_COLUMNS
 from flows.settings import PROJECT_ROOT
 from flows.warehouse import LAYERS, open_warehouse
 

@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.extract.contracts import (
-    BOOL, DATE, DATETIME, INT, LINEAGE_COLUMNS, MONEY, TEXT, VOCAB, Contract, Field, header_key, vocabulary,
+from flows.contracts import (
+    BOOL, DATE, DATETIME, INT, MONEY, TEXT, VOCAB, Contract, Field, header_key, vocabulary,
 )
 from flows.extract.forms import read_forms
 from flows.extract.grids import Grid, read_csv, read_workbook

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.extract.contracts import CONTRACTS, Contract, header_key
+from flows.contracts import CONTRACTS, Contract, header_key
 from flows.extract.grids import Grid
 from flows.extract.normalise import clean_text, one_type, parse_date
 

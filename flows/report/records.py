@@ -24,8 +24,8 @@ _PLACES = "[{'path': path, 'sheet': sheet, 'row_number': row_number}]"
 # source → a query of its records in [$start, $end] within $scope: record_on orders them, places
 # are the rows (file, sheet, row) each record comes from
 SOURCES = {
-    "activities": f"""select *, activity_on as record_on,
-                             [{{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number}} for p in lineage] as places
+    "activities": """select *, activity_on as record_on,
+                             [{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in lineage] as places
                       from core.activities
                       where activity_on between $start and $end and core.in_scope(unit_name, $scope)""",
     "aid": f"""select *, event_on as record_on, {_PLACES} as places from core.aid_events
@@ -51,10 +51,10 @@ SOURCES = {
                               -count(*) filter (where not is_met) as position
                        from marts.meeting_compliance($start, $end, scope_name := $scope)
                        group by unit_name having bool_or(not is_met)""",
-    "meeting_totals": f"""select slots.activity_type, min(slots.slot_start) as record_on, count(*) as required,
+    "meeting_totals": """select slots.activity_type, min(slots.slot_start) as record_on, count(*) as required,
                                  count(*) filter (where slots.is_met) as held,
                                  count(*) filter (where not slots.is_met) as missed,
-                                 list({{'path': slots.path, 'sheet': slots.sheet, 'row_number': slots.row_number}}) as places,
+                                 list({'path': slots.path, 'sheet': slots.sheet, 'row_number': slots.row_number}) as places,
                                  min(rules.line) as position
                           from marts.meeting_compliance($start, $end, scope_name := $scope) as slots
                           join raw.meeting_rules as rules using (activity_type, per)

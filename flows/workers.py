@@ -20,7 +20,6 @@ import multiprocessing
 import os
 import pickle
 import sys
-import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -34,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flows.extract import FileRead, concat, extract_file, sha256_of, to_frame
-from flows.extract.contracts import Contract
+from flows.contracts import Contract
 from flows.settings import Settings
 from flows.tether import watch
 from flows.validate import Checks, concat_problems, refusal_problems, render_docs, validate_files, validate_records
