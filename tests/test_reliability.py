@@ -76,7 +76,7 @@ def test_a_loader_killed_at_random_moments_leaves_no_partial_load_and_ends_like_
     warehouse.unlink()
     Path(f"{warehouse}.wal").unlink(missing_ok=True)
 
-    moments = []
+    moments, interrupted = [], 0
     for kill in range(KILLS):
         # a third during start-up (imports, Prefect), the rest anywhere in a run
         moment = rng.uniform(0.05, 1.5) if kill % 3 == 0 else rng.uniform(1.5, duration)
@@ -88,7 +88,9 @@ def test_a_loader_killed_at_random_moments_leaves_no_partial_load_and_ends_like_
         moments.append(round(moment, 2))
         if warehouse.exists():
             invariants(warehouse)
-    assert len(moments) >= 10 and sum(m < 1.5 for m in moments) >= 3
+            interrupted += fingerprint(warehouse) != fingerprint(reference)
+    # the kills landed where they matter: some runs were stopped with the warehouse half-way
+    assert interrupted >= 2, moments
 
     final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr[-2000:]
