@@ -217,69 +217,21 @@ def _start_reading(paths: list[Path], parallel: int, checks: Checks, after_regis
 
 
 def _ingest(settings: Settings, parallel: int) -> IngestResult:
-    logger = get_run_logger()
+    """The ingest flow's steps, in order: each is small enough to test alone."""
     run_id = str(flow_run.get_id() or "local")
     started = time.perf_counter()
     found = scan(settings)
     if found.new:
         start_workers()  # their server imports the readers and Great Expectations meanwhile
-    logger.info("inbox %s: %d new, %d copies, %d unchanged, %d still being written",
-                settings.inbox, len(found.new), len(found.duplicates), len(found.unchanged), len(found.waiting))
-
-    # the register goes first, alone, so that the rest is checked against it; the file name is
-    # the hint (a register found among other files is checked against afterwards)
-    register_paths = [p for p in found.new if any(hint in p.name for hint in REGISTER_NAME_HINTS)]
-    first = set(register_paths)
-    register_batches = batches(register_paths)
-    planned = register_batches + batches([p for p in found.new if p not in first])
-    done = rows = 0
-    register_loaded = False
-    checked: set[str] = set()
-    docs: list[bytes] = []
-    checks = current_checks(settings) if planned else None
-    reading = _start_reading(planned[0], parallel, checks, False) if planned else None
-    for number in range(len(planned)):
-        batch, reading = reading, None
-        read = batch.result()
-        # the workers read the next batch while this one is loaded (one batch at a time, so that
-        # two never share the workers); after the register's last, only once it is loaded
-        following = planned[number + 1] if number + 1 < len(planned) else None
-        wait_for_register = number + 1 == len(register_batches)
-        if following and not wait_for_register:
-            reading = _start_reading(following, parallel, checks, register_loaded)
-        load_files(quote(read.reads), quote(read.problems), settings, run_id)
-        docs += read.results
-        if batch.after_register:
-            checked.update(r.file_id for r in read.reads)
-        if any(r.refusal is None and r.source == "unit_register" for r in read.reads):
-            register_loaded = True
-            checks = current_checks(settings)
-        if following and wait_for_register:
-            reading = _start_reading(following, parallel, checks, register_loaded)
-        done += len(read.reads)
-        rows += sum(r.rows for r in read.reads)
-        elapsed = time.perf_counter() - started
-        logger.info("%d/%d files, %d rows, %.0f rows/s", done, len(found.new), rows, rows / max(elapsed, 1e-9))
-    data_docs = write_data_docs.submit(docs, settings) if docs else None  # while the rest is written
-
-    if register_loaded:
-        revalidate_units(settings, run_id, quote(checked))
-
-    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
-        if found.duplicates:
-            record_duplicates(con, found.duplicates, settings.inbox, run_id)
-        touched = [relative(p, settings.inbox) for p in found.new + [p for p, _ in found.duplicates]]
-        # and the files of a run that stopped before its end (a full disk, a kill): their results
-        # were never shown, and this run finishes what that one wrote
-        touched += [path for path in arrived_since(con, last_completed(settings)) if path not in touched]
-        states = file_states(con, touched)
-    if found.waiting:
-        states = pd.concat([states, waiting_states(found.waiting, settings.inbox, settings.settle_seconds)],
-                           ignore_index=True)
-    changed = bool(touched)
+    get_run_logger().info("inbox %s: %d new, %d copies, %d unchanged, %d still being written", settings.inbox,
+                          len(found.new), len(found.duplicates), len(found.unchanged), len(found.waiting))
+    loaded = load_batches(plan_batches(found.new), settings, parallel, run_id, started)
+    data_docs = write_data_docs.submit(loaded.docs, settings) if loaded.docs else None  # while the rest is written
+    if loaded.register_loaded:
+        revalidate_units(settings, run_id, quote(loaded.checked))
+    states = record_outcomes(settings, found, run_id)
     analyst = publish(settings)  # also catches up after a run that crashed before publishing
-    touched_paths = set(states["path"]) if changed else set()
-    problems_csv, receipts, open_count = write_problem_files(settings, quote(touched_paths),
+    problems_csv, receipts, open_count = write_problem_files(settings, quote(set(states["path"])),
                                                              quote(set(states["unit"].dropna())))
     if data_docs is not None:
         data_docs.result()
@@ -287,6 +239,78 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     publish_links(settings, problems_csv, receipts)
     return IngestResult(run_id, states, len(found.new), time.perf_counter() - started, analyst,
                         problems_csv, receipts, open_count)
+
+
+@dataclass
+class Plan:
+    """The batches of a run's new files: the register's first, alone, so that the rest is
+    checked against it (the file name is the hint; a register found among other files is
+    checked against afterwards)."""
+
+    batches: list[list[Path]]
+    register_batches: int
+
+
+def plan_batches(new: list[Path]) -> Plan:
+    register = [p for p in new if any(hint in p.name for hint in REGISTER_NAME_HINTS)]
+    first = set(register)
+    register_batches = batches(register)
+    return Plan(register_batches + batches([p for p in new if p not in first]), len(register_batches))
+
+
+@dataclass
+class Loaded:
+    """What loading a run's batches left for the steps after it."""
+
+    docs: list[bytes] = field(default_factory=list)      # validation results, for the data docs
+    checked: set[str] = field(default_factory=set)       # files validated against a register of this run
+    register_loaded: bool = False
+
+
+def load_batches(plan: Plan, settings: Settings, parallel: int, run_id: str, started: float) -> Loaded:
+    """Read and validate each batch in the workers, reading the next while this one is loaded
+    (one batch at a time, so two never share the workers); after the register's last batch, the
+    next is read only once the register is loaded, against it."""
+    loaded, done, rows = Loaded(), 0, 0
+    total = sum(len(b) for b in plan.batches)
+    checks = current_checks(settings) if plan.batches else None
+    reading = _start_reading(plan.batches[0], parallel, checks, False) if plan.batches else None
+    followers = plan.batches[1:] + [None] if plan.batches else []  # the batch read while each one is loaded
+    for number, following in enumerate(followers):
+        batch, reading = reading, None
+        read = batch.result()
+        wait_for_register = number + 1 == plan.register_batches
+        if following and not wait_for_register:
+            reading = _start_reading(following, parallel, checks, loaded.register_loaded)
+        load_files(quote(read.reads), quote(read.problems), settings, run_id)
+        loaded.docs += read.results
+        if batch.after_register:
+            loaded.checked.update(r.file_id for r in read.reads)
+        if any(r.refusal is None and r.source == "unit_register" for r in read.reads):
+            loaded.register_loaded = True
+            checks = current_checks(settings)
+        if following and wait_for_register:
+            reading = _start_reading(following, parallel, checks, loaded.register_loaded)
+        done, rows = done + len(read.reads), rows + sum(r.rows for r in read.reads)
+        get_run_logger().info("%d/%d files, %d rows, %.0f rows/s", done, total, rows,
+                              rows / max(time.perf_counter() - started, 1e-9))
+    return loaded
+
+
+def record_outcomes(settings: Settings, found: InboxScan, run_id: str) -> pd.DataFrame:
+    """Each file of the run with what became of it: copies recorded; new files, copies and the
+    files of a run that stopped before its end (a full disk, a kill: their results were never
+    shown) as the warehouse now has them; files still being written as waiting."""
+    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
+        if found.duplicates:
+            record_duplicates(con, found.duplicates, settings.inbox, run_id)
+        touched = [relative(p, settings.inbox) for p in found.new + [p for p, _ in found.duplicates]]
+        touched += [path for path in arrived_since(con, last_completed(settings)) if path not in touched]
+        states = file_states(con, touched)
+    if found.waiting:
+        waiting = waiting_states(found.waiting, settings.inbox, settings.settle_seconds)
+        states = pd.concat([states, waiting], ignore_index=True) if len(states) else waiting
+    return states
 
 
 @task(cache_policy=NONE)
