@@ -48,3 +48,18 @@ if [ ! -f "$web_stamp" ]; then
         echo "setup: install Node.js (npm) for the data docs' offline styles, then run scripts/setup.sh again" >&2
     fi
 fi
+
+# GB/T 9704 sets body text in 仿宋: FandolFang (free, full GB2312) from Debian's TeX Live Chinese
+# package, taken out of the package alone (not installed: it would pull in TeX Live) into
+# reports/fonts/fandol/, which reports/fonts/fonts.conf maps 仿宋 to.
+if [ ! -f reports/fonts/fandol/FandolFang-Regular.otf ]; then
+    if command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then
+        work=$(mktemp -d) && chmod a+rwx "$work"  # apt downloads as its own user
+        (cd "$work" && apt-get download -qq texlive-lang-chinese >/dev/null && dpkg-deb -x texlive-lang-chinese_*.deb root)
+        mkdir -p reports/fonts/fandol
+        cp "$work"/root/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol/FandolFang-Regular.otf reports/fonts/fandol/
+        rm -rf "$work"
+    else
+        echo "setup: PDFs will set 仿宋 in a Song face: put FandolFang-Regular.otf in reports/fonts/fandol/" >&2
+    fi
+fi

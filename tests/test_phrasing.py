@@ -83,3 +83,13 @@ def test_two_combines_with_another_style_for_lists_of_mixed_figures(value, writt
 def test_an_unknown_style_is_refused():
     with pytest.raises(ValueError, match="unknown number style"):
         write_number(3, "约")
+
+
+def test_a_title_is_written_between_book_title_marks_whatever_the_ledger_held():
+    from flows.report.phrasing import write_title
+
+    assert write_title("论中国共产党历史") == "《论中国共产党历史》"
+    assert write_title(" 《红色家书》 ") == "《红色家书》"
+    assert write_title("《习近平谈治国理政》第三卷") == "《习近平谈治国理政》第三卷"
+    assert "".join(map(write_title, ["毛泽东 邓小平 江泽民 胡锦涛关于中国共产党历史论述摘编", "学习问答"])) == \
+        "《毛泽东 邓小平 江泽民 胡锦涛关于中国共产党历史论述摘编》《学习问答》"

@@ -212,3 +212,10 @@ def test_the_annual_summary_as_pdf_shows_chinese_headings_and_page_numbers(demo_
     body_lines = [line for line in first_page.splitlines() if line.strip()]
     assert 18 <= len(body_lines) <= 24  # 22 lines a page, the title taking more room
     assert max(len(re.sub(r"[\sA-Za-z0-9]", "", line)) for line in body_lines) <= 28
+
+
+def test_the_pdf_sets_body_text_in_a_fangsong_face(demo_year, tmp_path):
+    """GB/T 9704's body is 仿宋: the PDF embeds FandolFang for it, not a Song face."""
+    result = report("duty", "2021", warehouse=str(demo_year.warehouse), out=str(tmp_path), pdf=True)
+    fonts = subprocess.run(["pdffonts", str(result.pdf)], capture_output=True, text=True, check=True).stdout
+    assert "FandolFang" in fonts, fonts

@@ -61,3 +61,11 @@ def write_number(value: int | float, style: str = "exact", measure: str = "") ->
     if style == "余":
         return text + ("余" if dropped else "") + measure
     return ("逾" if dropped else "") + text + measure  # 逾
+
+
+def write_title(text: str) -> str:
+    """A title of a book, document or article as Chinese prose writes it, between 《》, whether
+    or not the ledger held the marks: 论中国共产党历史 → 《论中国共产党历史》. A title already
+    marked keeps its own (《习近平谈治国理政》第三卷)."""
+    text = text.strip()
+    return text if "《" in text else f"《{text.strip('<>〈〉')}》"

@@ -17,7 +17,7 @@ from decimal import Decimal
 import duckdb
 
 from flows.report.periods import chinese_date
-from flows.report.phrasing import write_number
+from flows.report.phrasing import write_number, write_title
 
 _PLACES = "[{'path': path, 'sheet': sheet, 'row_number': row_number}]"
 
@@ -117,6 +117,8 @@ def _value(record: dict, field: str, style: str | None) -> str:
     value = record[field]
     if value is None:
         return ""
+    if style == "书名号":
+        return write_title(str(value))
     if style:
         try:
             return write_number(value, style)
