@@ -22,23 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-from inboxes import HEADER, ROOT, banner, inbox, shapes
+from inboxes import HEADER, ROOT, banner, inbox, raw_reader, shapes
 
 sys.path.insert(0, str(ROOT))
 
 from flows.extract import extract_file  # noqa: E402
 from flows.workers import extract_many  # noqa: E402
-
-def raw_reader(paths: list[Path]) -> int:
-    import fastexcel
-
-    rows = 0
-    for path in paths:
-        reader = fastexcel.read_excel(str(path))
-        for name in reader.sheet_names:
-            rows += reader.load_sheet(name, header_row=2).to_arrow().num_rows
-    return rows
-
 
 def taizhang(paths: list[Path]) -> int:
     return sum(extract_file(p).rows for p in paths)

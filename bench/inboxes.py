@@ -85,3 +85,16 @@ def shapes(quick: bool) -> list[tuple[str, int, int]]:
 def banner(what: str) -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     return f"taizhang {what} benchmark — commit {commit}, {date.today()}"
+
+
+def raw_reader(paths: list[Path]) -> int:
+    """The reference every throughput is a share of: fastexcel (calamine) reading each sheet's
+    rows under its header into Arrow, and nothing else. One definition for every bench."""
+    import fastexcel
+
+    rows = 0
+    for path in paths:
+        reader = fastexcel.read_excel(str(path))
+        for name in reader.sheet_names:
+            rows += reader.load_sheet(name, header_row=2).to_arrow().num_rows
+    return rows

@@ -22,7 +22,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from inboxes import ROOT, banner, inbox, write_ledger
+from inboxes import ROOT, banner, inbox, raw_reader, write_ledger
 
 sys.path.insert(0, str(ROOT))
 
@@ -32,17 +32,6 @@ import pyarrow.csv as pa_csv  # noqa: E402
 
 TAIZHANG = str(Path(sys.executable).with_name("taizhang"))
 OUT = ROOT / "bench" / "out"
-
-
-def raw_reader(paths: list[Path]) -> int:
-    import fastexcel
-
-    rows = 0
-    for path in paths:
-        reader = fastexcel.read_excel(str(path))
-        for name in reader.sheet_names:
-            rows += reader.load_sheet_by_name(name, header_row=None).to_arrow().num_rows
-    return rows
 
 
 def as_csv(paths: list[Path], folder: Path) -> list[Path]:
