@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -299,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
             start_workers()  # their imports run while Prefect starts
         from flows import pipeline
 
-        return _run_flow_command(args, settings, pipeline)
+        with _running_server(settings) if args.command != "serve" else nullcontext():
+            return _run_flow_command(args, settings, pipeline)
     except _user_errors() as error:
         print(error, file=sys.stderr)
         return 2
@@ -310,6 +312,18 @@ def main(argv: list[str] | None = None) -> int:
               f"(No space left on device): nothing half-written was kept; free space there and run "
               f"`taizhang {args.command}` again", file=sys.stderr)
         return 1
+
+
+def _running_server(settings: Settings):
+    """Run against `taizhang serve`'s Prefect server when it is up and no Prefect API is
+    configured (no server to start: seconds saved, and the run appears in its UI); otherwise
+    each run starts a temporary one."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.ops import running_server
+
+    url = running_server(settings.serve_port)
+    return temporary_settings(updates={PREFECT_API_URL: url}) if url else nullcontext()
 
 
 def _disk_full(error: BaseException | None) -> bool:

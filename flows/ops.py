@@ -88,9 +88,20 @@ def prefect_server(port: int = 4200, startup_seconds: int = 90) -> Iterator[str]
         server.wait(timeout=30)
 
 
-def _healthy(url: str) -> bool:
+def running_server(port: int) -> str | None:
+    """The API URL of the Prefect server `taizhang serve` runs on this machine, when it is up
+    and no Prefect API is configured; else None (a run then starts its own temporary server)."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return None
+    url = f"http://127.0.0.1:{port}/api"
+    return url if _healthy(url, timeout=0.5) else None
+
+
+def _healthy(url: str, timeout: float = 2) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:
             return response.status == 200
     except OSError:
         return False

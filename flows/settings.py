@@ -53,6 +53,8 @@ class Settings:
     worker_memory_mb: int = 6144
     # the 微信公众号 whose detail exports are dropped in, when the file name does not say it
     wechat_account: str | None = None
+    # the port `taizhang serve` runs its Prefect server on: commands run against it when it is up
+    serve_port: int = 4200
     # a Dask scheduler that `taizhang ingest --dask` reads on when none is named
     dask_address: str | None = None
     # how long a command waits for another process that holds the warehouse file, then says so
@@ -78,6 +80,7 @@ class Settings:
             worker_memory_mb=int(_number(env, "TAIZHANG_WORKER_MEMORY_MB", cls.worker_memory_mb)),
             wechat_account=env.get("TAIZHANG_WECHAT_ACCOUNT") or None,
             dask_address=env.get("TAIZHANG_DASK_ADDRESS") or None,
+            serve_port=int(_number(env, "TAIZHANG_SERVE_PORT", cls.serve_port)),
             lock_wait_seconds=_number(env, "TAIZHANG_LOCK_WAIT_SECONDS", cls.lock_wait_seconds),
         )
 
