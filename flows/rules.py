@@ -91,6 +91,19 @@ def _field(entry: dict, name: str, allowed, path: Path, line: int, section: str)
     return value
 
 
+def _rules(document: yaml.Node | None, section: str, kind: type, checks: dict, path: Path) -> list:
+    """The rules of one section, each of `kind` (a dataclass whose fields are the keys, then `line`)."""
+    keys = [f for f in kind.__dataclass_fields__ if f != "line"]
+    what = section.removesuffix("s")
+    out = []
+    for line, entry in _entries(document, section, path):
+        unknown = set(entry) - set(keys)
+        if unknown:
+            raise RulesError(f"{path}, line {line}: unknown key {', '.join(sorted(unknown))} in a {what} rule")
+        out.append(kind(**{key: _field(entry, key, checks[key], path, line, what) for key in keys}, line=line))
+    return out
+
+
 def load_rules(path: Path) -> tuple[list[MeetingRule], list[SubmissionRule]]:
     """The meeting rules and the submission calendar of `path`, checked line by line."""
     try:
@@ -102,29 +115,13 @@ def load_rules(path: Path) -> tuple[list[MeetingRule], list[SubmissionRule]]:
         where = f", line {mark.line + 1}" if mark else ""
         raise RulesError(f"{path}{where}: not valid YAML ({getattr(error, 'problem', error)}); "
                          "fix the line (the comments in the file show the form)") from None
-    types = _vocabulary("activities", "activity_type_in_vocabulary")
-    unit_types = _vocabulary("register_units", "unit_type_in_vocabulary")
-    meetings = []
-    for line, entry in _entries(document, "meetings", path):
-        unknown = set(entry) - {"unit_type", "activity_type", "at_least", "per"}
-        if unknown:
-            raise RulesError(f"{path}, line {line}: unknown key {', '.join(sorted(unknown))} in a meeting rule")
-        meetings.append(MeetingRule(
-            unit_type=_field(entry, "unit_type", unit_types, path, line, "meeting"),
-            activity_type=_field(entry, "activity_type", types, path, line, "meeting"),
-            at_least=_field(entry, "at_least", lambda v: isinstance(v, int) and v >= 1, path, line, "meeting"),
-            per=_field(entry, "per", PERIODS, path, line, "meeting"), line=line))
-    submissions = []
-    for line, entry in _entries(document, "submissions", path):
-        unknown = set(entry) - {"unit_type", "source", "per", "due_day"}
-        if unknown:
-            raise RulesError(f"{path}, line {line}: unknown key {', '.join(sorted(unknown))} in a submission rule")
-        submissions.append(SubmissionRule(
-            unit_type=_field(entry, "unit_type", unit_types, path, line, "submission"),
-            source=_field(entry, "source", SOURCES, path, line, "submission"),
-            per=_field(entry, "per", PERIODS, path, line, "submission"),
-            due_day=_field(entry, "due_day", lambda v: isinstance(v, int) and 1 <= v <= 28, path, line, "submission"),
-            line=line))
+    vocabularies = {"unit_type": _vocabulary("register_units", "unit_type_in_vocabulary"),
+                    "activity_type": _vocabulary("activities", "activity_type_in_vocabulary"),
+                    "per": PERIODS, "source": SOURCES}
+    checks = {**vocabularies, "at_least": lambda v: isinstance(v, int) and v >= 1,
+              "due_day": lambda v: isinstance(v, int) and 1 <= v <= 28}
+    meetings = _rules(document, "meetings", MeetingRule, checks, path)
+    submissions = _rules(document, "submissions", SubmissionRule, checks, path)
     return meetings, submissions
 
 

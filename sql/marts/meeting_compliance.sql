@@ -4,20 +4,15 @@
 -- first day (a unit with no founding date is long established); rules: raw.meeting_rules.
 create or replace macro marts.meeting_compliance(start_on, end_on, scope_name := null) as table
     with slots as (
-        select rules.*, slot_start::date as slot_start,
-               (slot_start + to_months(core.months_per(rules.per)) - interval 1 day)::date as slot_end
+        select rules.*, slots.*
         from raw.meeting_rules as rules,
-             unnest(generate_series(date_trunc(rules.per, start_on::date)::timestamp, end_on::timestamp,
-                                    to_months(core.months_per(rules.per)))) as t(slot_start)
+             core.slots(rules.per, start_on, end_on) as slots
     ),
 
     owed as (
-        select units.unit_name, units.file_id, units.sheet, units.row_number, slots.*
-        from slots
-        join core.units as units
-          on units.unit_type = slots.unit_type
-         and (units.established_on is null or units.established_on <= slots.slot_start)
-        where core.in_scope(units.unit_name, scope_name)
+        select units.*, slots.*
+        from slots,
+             core.units_owing(slots.unit_type, slots.slot_start, scope_name := scope_name) as units
     ),
 
     held as (

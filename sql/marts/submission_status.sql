@@ -5,12 +5,10 @@
 -- a file of the unit and source whose period overlaps the slot is a ledger of it.
 create or replace macro marts.submission_status(start_on, end_on, scope_name := null) as table
     with slots as (
-        select rules.*, slot_start::date as slot_start,
-               (slot_start + to_months(core.months_per(rules.per)) - interval 1 day)::date as slot_end
+        -- from the slot before the period's first: its ledger falls due within the period
+        select rules.*, slots.*
         from raw.submission_rules as rules,
-             unnest(generate_series(
-                 (date_trunc(rules.per, start_on::date) - to_months(core.months_per(rules.per)))::timestamp,
-                 end_on::timestamp, to_months(core.months_per(rules.per)))) as t(slot_start)
+             core.slots(rules.per, start_on::date - to_months(core.months_per(rules.per)), end_on) as slots
     ),
 
     due as (
@@ -20,12 +18,9 @@ create or replace macro marts.submission_status(start_on, end_on, scope_name := 
     ),
 
     owed as (
-        select units.unit_name, units.file_id, units.sheet, units.row_number, due.*
-        from due
-        join core.units as units
-          on units.unit_type = due.unit_type
-         and (units.established_on is null or units.established_on <= due.slot_start)
-        where core.in_scope(units.unit_name, scope_name)
+        select units.*, due.*
+        from due,
+             core.units_owing(due.unit_type, due.slot_start, scope_name := scope_name) as units
     ),
 
     arrivals as (
