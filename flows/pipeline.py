@@ -31,7 +31,7 @@ from prefect.utilities.annotations import quote
 
 from flows.extract import FileRead
 from flows.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract
-from flows.workers import BatchRead, check_in_workers, combine, read_batch, render_docs_in_worker
+from flows.workers import BatchRead, check_in_workers, combine, read_batch, render_docs_in_worker, run_in_worker
 from flows.workers import start as start_workers
 from flows.load import (
     InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
@@ -334,7 +334,8 @@ def write_problem_files(settings: Settings, paths: set[str], units: set[str]) ->
         problems = open_problems(con)
     path = write_problems_csv(problems, settings.reports_out / "problems.csv")
     units = (units | set(problems.loc[problems["path"].isin(paths), "unit_name"])) if paths else set()
-    receipts = write_receipts(problems, settings.inbox, settings.receipts, units)
+    # the receipts re-read the sheets people sent: in a worker, under its memory cap
+    receipts = run_in_worker(write_receipts, problems, settings.inbox, settings.receipts, units)
     return path, receipts, len(problems)
 
 

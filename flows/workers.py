@@ -257,7 +257,14 @@ def _render_docs(results: list[bytes], expectations_dir: Path, docs_dir: Path) -
     return render_docs([item for blob in results for item in pickle.loads(blob)], expectations_dir, docs_dir)
 
 
+def run_in_worker(function, *args):
+    """`function(*args)` in a worker, under its memory cap: for work that reads what people
+    sent (an error receipt re-reads their sheets) or needs the workers' imports (Great
+    Expectations). `function` must be importable by the worker (a module-level function)."""
+    return _POOL.get(WORKERS).submit(function, *args).result()
+
+
 def render_docs_in_worker(results: list[bytes], expectations_dir: Path, docs_dir: Path) -> Path:
     """Render a run's data docs (the `results` the workers sent) in a worker, where Great
     Expectations is imported already; the index page."""
-    return _POOL.get(WORKERS).submit(_render_docs, results, expectations_dir, docs_dir).result()
+    return run_in_worker(_render_docs, results, expectations_dir, docs_dir)
