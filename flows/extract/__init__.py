@@ -258,73 +258,13 @@ def extract_file(path: Path) -> FileRead:
     )
     try:
         grids = read_grids(path, read)
+        for grid in grids:
+            _read_sheet(read, grid)
     except Refused as refusal:
         return _refuse(read, str(refusal), refusal.kind)
     except Exception as error:  # a parser's own failure is this file's problem, not the run's
         return _refuse(read, f"文件无法读取（{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}）",
                        "unreadable")
-
-    for grid in grids:
-        if grid.hidden:
-            read.sheets.append(SheetRead(grid.sheet, "hidden"))
-            read.notes.append(f"隐藏工作表“{grid.sheet}”未读取")
-            continue
-        if grid.empty:
-            read.sheets.append(SheetRead(grid.sheet, "empty"))
-            continue
-        match = find_header(grid)
-        if match is None:
-            read.sheets.append(SheetRead(grid.sheet, "unrecognised"))
-            continue
-        title = read_title(grid, match.header_rows[0])
-        period = find_period(title.text, path.stem)
-        read.period = read.period or period
-        read.filled_on = read.filled_on or title.date("填报日期")
-        read.exported_on = read.exported_on or title.date("导出时间")
-        read.submitter = read.submitter or title.labels.get("填报单位")
-        source = match.contract.source
-        header = grid.rows(match.row, match.row)[0]
-        export = recognise({header_key(v) for v in header if v is not None}, [str(v) for v in header if v is not None])
-        if export is not None:
-            read.service, read.export_kind = read.service or export.service, read.export_kind or export.export_kind
-            if export.export_kind == "answers_by_number":
-                return _refuse(read, BY_NUMBER_REFUSAL, "by_number")
-        system = _system_columns(grid, match.row) if source == "activity_ledger" else {}
-        if source == "activity_ledger" and read.format == DOCX:
-            source = "activity_form"
-        elif len(system) >= 3:
-            source = "online_form"
-        read.source = read.source or source
-
-        start = match.row + 1 - grid.first_row  # the first row under the header
-        body = grid.table.slice(start)
-        numbers = np.arange(match.row + 1, match.row + 1 + body.num_rows, dtype=np.int32)
-        not_data = classify_rows(body)
-        data = pd.isna(not_data)
-        for position in np.flatnonzero(~data):
-            read.skipped_rows.append((grid.sheet, int(numbers[position]), not_data[position]))
-        if not data.all():
-            body, numbers = body.filter(pa.array(data)), numbers[data]
-        body = body.combine_chunks()
-        columns = match.columns
-        if source == "online_form":
-            body = _form_answers(body, columns, header)
-        elif export is not None and export.service == WECHAT:
-            body, columns = _post_details(body, columns, path.stem)
-
-        records = _records(body, match.contract, columns, title, period)
-        if source == "online_form":
-            records["form_metadata"] = _form_metadata(body, columns, header)
-        n = body.num_rows
-        lineage = {"file_id": pa.array([read.file_id] * n, pa.large_string()),
-                   "sheet": pa.array([grid.sheet] * n, pa.large_string()),
-                   "row_number": pa.array(numbers, pa.int32())}
-        table = pa.table({**lineage, **records})
-        previous = read.tables.get(match.contract.table)
-        read.tables[match.contract.table] = table if previous is None else concat([previous, table])
-        in_sheet = {name: letter for name, letter in columns.items() if not letter.startswith("_")}  # not filled in
-        read.sheets.append(SheetRead(grid.sheet, "read", match.contract.name, match.row, in_sheet, n))
-
     if read.source is None:
         return _refuse(read, "未找到可识别的表头（没有一张工作表是已知的台账格式）", "no_header")
     if read.rows == 0:
@@ -332,12 +272,98 @@ def extract_file(path: Path) -> FileRead:
     if read.exported_on is None and read.source in ("online_form", "publicity_log"):
         read.exported_on = find_date_in_name(path.stem)
     if read.submitter is None and read.source != "unit_register":  # the register is the office's, not a unit's
-        named = [t.column("org_unit") for t in read.tables.values() if "org_unit" in t.column_names]
-        units = pc.unique(pa.chunked_array(named).combine_chunks()).drop_null().to_pylist() if named else []
-        named_in_file = unit_from_file_name(path.stem)
-        if len(units) == 1:
-            read.submitter = units[0]
-        elif not units or named_in_file in units:
-            # no unit column, or a list of several units sent by one of them (学会部-…-办实事清单)
-            read.submitter = named_in_file
+        read.submitter = _sender(read)
     return read
+
+
+def _read_sheet(read: FileRead, grid: Grid) -> None:
+    """One sheet: skipped (hidden, empty, no known header) or read into records of its contract.
+    Raises Refused for a sheet that cannot be read faithfully (a 问卷星 download 按序号)."""
+    if grid.hidden:
+        read.sheets.append(SheetRead(grid.sheet, "hidden"))
+        read.notes.append(f"隐藏工作表“{grid.sheet}”未读取")
+        return
+    if grid.empty:
+        read.sheets.append(SheetRead(grid.sheet, "empty"))
+        return
+    match = find_header(grid)
+    if match is None:
+        read.sheets.append(SheetRead(grid.sheet, "unrecognised"))
+        return
+    title = read_title(grid, match.header_rows[0])
+    period = _submission_facts(read, title)
+    header = grid.rows(match.row, match.row)[0]
+    export = recognise({header_key(v) for v in header if v is not None}, [str(v) for v in header if v is not None])
+    if export is not None:
+        read.service, read.export_kind = read.service or export.service, read.export_kind or export.export_kind
+        if export.export_kind == "answers_by_number":
+            raise Refused(BY_NUMBER_REFUSAL, "by_number")
+    source = _source(read, match.contract.source, grid, match.row)
+    read.source = read.source or source
+
+    body, numbers = _data_rows(read, grid, match.row)
+    columns = match.columns
+    if source == "online_form":
+        body = _form_answers(body, columns, header)
+    elif export is not None and export.service == WECHAT:
+        body, columns = _post_details(body, columns, read.path.stem)
+    records = _records(body, match.contract, columns, title, period)
+    if source == "online_form":
+        records["form_metadata"] = _form_metadata(body, columns, header)
+    n = body.num_rows
+    lineage = {"file_id": pa.array([read.file_id] * n, pa.large_string()),
+               "sheet": pa.array([grid.sheet] * n, pa.large_string()),
+               "row_number": pa.array(numbers, pa.int32())}
+    table = pa.table({**lineage, **records})
+    previous = read.tables.get(match.contract.table)
+    read.tables[match.contract.table] = table if previous is None else concat([previous, table])
+    in_sheet = {name: letter for name, letter in columns.items() if not letter.startswith("_")}  # not filled in
+    read.sheets.append(SheetRead(grid.sheet, "read", match.contract.name, match.row, in_sheet, n))
+
+
+def _submission_facts(read: FileRead, title: TitleInfo) -> Period | None:
+    """What the title rows (or the file name) say of the submission: its period, fill date,
+    export date and sending unit, the first sheet that says it winning. The sheet's period."""
+    period = find_period(title.text, read.path.stem)
+    read.period = read.period or period
+    read.filled_on = read.filled_on or title.date("填报日期")
+    read.exported_on = read.exported_on or title.date("导出时间")
+    read.submitter = read.submitter or title.labels.get("填报单位")
+    return period
+
+
+def _source(read: FileRead, source: str, grid: Grid, header_row: int) -> str:
+    """The kind of submission a sheet of a contract belongs to: an activity sheet is a ledger, a
+    Word form, or an online form's export (three or more of a platform's own columns)."""
+    if source != "activity_ledger":
+        return source
+    if read.format == DOCX:
+        return "activity_form"
+    return "online_form" if len(_system_columns(grid, header_row)) >= 3 else source
+
+
+def _data_rows(read: FileRead, grid: Grid, header_row: int) -> tuple[pa.Table, np.ndarray]:
+    """The rows under the header that hold data, with their row numbers; blank, total and note
+    rows are recorded as skipped."""
+    body = grid.table.slice(header_row + 1 - grid.first_row)
+    numbers = np.arange(header_row + 1, header_row + 1 + body.num_rows, dtype=np.int32)
+    not_data = classify_rows(body)
+    data = pd.isna(not_data)
+    for position in np.flatnonzero(~data):
+        read.skipped_rows.append((grid.sheet, int(numbers[position]), not_data[position]))
+    if not data.all():
+        body, numbers = body.filter(pa.array(data)), numbers[data]
+    return body.combine_chunks(), numbers
+
+
+def _sender(read: FileRead) -> str | None:
+    """Who sent a file whose title rows do not say: the one unit its rows name, else the file name's."""
+    named = [t.column("org_unit") for t in read.tables.values() if "org_unit" in t.column_names]
+    units = pc.unique(pa.chunked_array(named).combine_chunks()).drop_null().to_pylist() if named else []
+    named_in_file = unit_from_file_name(read.path.stem)
+    if len(units) == 1:
+        return units[0]
+    if not units or named_in_file in units:
+        # no unit column, or a list of several units sent by one of them (学会部-…-办实事清单)
+        return named_in_file
+    return None
