@@ -90,25 +90,80 @@ class Sources:
 
 
 def render(template: str, sources: Sources) -> Rendered:
-    """Fill a template from its sources."""
-    out = Rendered()
-    text = re.sub(r"<!--.*?-->", "", template, flags=re.S)
-    lists: dict[str, RecordList] = {}
-    written: dict[str, Written] = {}
+    """Fill a template from its sources, line by line: record lists declared, tables and charts
+    placed, the analyst's notes inserted, every other line written with its figures."""
+    renderer = _Renderer(sources)
+    for line in re.sub(r"<!--.*?-->", "", template, flags=re.S).splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        directive, _, rest = line.partition(" ")
+        if directive == "@list":
+            renderer.declare(RecordList.parse(line))
+        elif directive in ("@table", "@chart"):
+            renderer.place(directive[1:], rest)
+        elif directive == "@note":
+            renderer.insert_note(rest.strip())
+        else:
+            renderer.write(line)
+    return renderer.out
 
-    def record_list(name: str) -> Written:
-        if name not in lists:
+
+class _Renderer:
+    """One report's rendering: what it has written so far, the record lists it declared."""
+
+    def __init__(self, sources: Sources) -> None:
+        self.sources = sources
+        self.out = Rendered()
+        self.lists: dict[str, RecordList] = {}
+        self.written: dict[str, Written] = {}
+
+    def words(self, text: str) -> str:
+        return WORD.sub(lambda m: _word(self.sources.words, m["name"]), text)
+
+    def declare(self, spec: RecordList) -> None:
+        self.lists[spec.name] = spec
+
+    def record_list(self, name: str) -> Written:
+        if name not in self.lists:
             raise TemplateError(f"{{list.{name}}} is used before an `@list {name} …` line declares it")
-        if name not in written:
-            written[name] = sources.lists(lists[name])
-        return written[name]
+        if name not in self.written:
+            self.written[name] = self.sources.lists(self.lists[name])
+        return self.written[name]
 
-    def figure(match: re.Match) -> str:
+    def place(self, kind: str, rest: str) -> None:
+        """A table or chart the report names, with its caption."""
+        name, _, caption = rest.strip().partition(" ")
+        known = self.sources.tables if kind == "table" else self.sources.charts
+        if name not in known:
+            raise TemplateError(f"@{kind} {name}: unknown; this report has {', '.join(known) or 'none'}")
+        self.out.blocks.append((kind, known[name](), self.words(caption.strip()) or None))
+
+    def note(self, key: str, optional: bool = False) -> str | None:
+        """The analyst's text for `key` as one paragraph's text, or None (listed as missing unless optional)."""
+        paragraphs = self.sources.notes.get(key)
+        if not paragraphs:
+            if not optional:
+                self.out.missing_notes.append(key)
+            return None
+        return "".join(WORD.sub(lambda m: self.sources.words.get(m["name"], m[0]), p) for p in paragraphs)
+
+    def insert_note(self, key: str) -> None:
+        """`@note KEY`: the analyst's paragraphs, or a highlighted 【待补充：KEY】."""
+        if self.note(key) is None:
+            self.out.blocks.append(("paragraph", placeholder(key)))
+        else:
+            self.out.blocks.extend(("paragraph", WORD.sub(lambda m: self.sources.words.get(m["name"], m[0]), p))
+                                   for p in self.sources.notes[key])
+
+    def figure(self, match: re.Match) -> str:
+        """A placeholder as written: a metric in a window, in its style, or a record list."""
+        sources = self.sources
         if match["period"] == "list":
-            result = record_list(match["metric"])
+            result = self.record_list(match["metric"])
             window = sources.windows[sources.main]
-            out.figures.append(Figure(f"list:{match['metric']}", window.start, window.end, sources.scope,
-                                      result.count, result.text, result.places))
+            self.out.figures.append(Figure(f"list:{match['metric']}", window.start, window.end, sources.scope,
+                                           result.count, result.text, result.places))
             return result.text
         if match["period"] not in sources.windows:
             raise TemplateError(f"{match[0]}: this report has no period {match['period']!r} "
@@ -123,63 +178,34 @@ def render(template: str, sources: Sources) -> Rendered:
             written_as = write_number(value, style or "exact", measure or sources.measures.get(metric, ""))
         except ValueError as error:
             raise TemplateError(f"{match[0]}: {error}") from None
-        out.figures.append(Figure(metric, window.start, window.end, sources.scope, value, written_as))
+        self.out.figures.append(Figure(metric, window.start, window.end, sources.scope, value, written_as))
         return written_as
 
-    def optional(match: re.Match) -> str:
+    def optional(self, match: re.Match) -> str:
+        """`[ … ]`: kept unless every figure in it is 0 and every list in it empty."""
         inner = match.group(1)
         values = []
         for m in PLACEHOLDER.finditer(inner):
             if m["period"] == "list":
-                values.append(record_list(m["metric"]).count)
+                values.append(self.record_list(m["metric"]).count)
             else:
-                values.append(sources.windows.get(m["period"], sources.windows[sources.main]).values.get(m["metric"], 0))
+                window = self.sources.windows.get(m["period"], self.sources.windows[self.sources.main])
+                values.append(window.values.get(m["metric"], 0))
         return inner if not values or any(values) else ""
 
-    def note(key: str, optional: bool = False) -> str | None:
-        paragraphs = sources.notes.get(key)
-        if not paragraphs:
-            if not optional:
-                out.missing_notes.append(key)
-            return None
-        return "".join(WORD.sub(lambda m: sources.words.get(m["name"], m[0]), p) for p in paragraphs)
-
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        directive, _, rest = line.partition(" ")
-        if directive == "@list":
-            spec = RecordList.parse(line)
-            lists[spec.name] = spec
-        elif directive in ("@table", "@chart"):
-            name, _, caption = rest.strip().partition(" ")
-            known = sources.tables if directive == "@table" else sources.charts
-            if name not in known:
-                raise TemplateError(f"{directive} {name}: unknown; this report has {', '.join(known) or 'none'}")
-            caption = WORD.sub(lambda m: _word(sources.words, m["name"]), caption.strip())
-            out.blocks.append((directive[1:], known[name](), caption or None))
-        elif directive == "@note":
-            key = rest.strip()
-            if note(key) is None:
-                out.blocks.append(("paragraph", placeholder(key)))
-            else:
-                out.blocks.extend(("paragraph", WORD.sub(lambda m: sources.words.get(m["name"], m[0]), p))
-                                  for p in sources.notes[key])
+    def write(self, line: str) -> None:
+        """A title, heading or paragraph line, its notes, optional clauses and figures filled in."""
+        line = NOTE.sub(lambda m: self.note(m["key"], bool(m["optional"])) or ("" if m["optional"] else placeholder(m["key"])),
+                        line)
+        line = tidy(OPTIONAL.sub(self.optional, line))
+        line = self.words(PLACEHOLDER.sub(self.figure, line))
+        level = len(line) - len(line.lstrip("#"))
+        if level == 1:
+            self.out.blocks.append(("title", line.lstrip("# ")))
+        elif level:
+            self.out.blocks.append(("heading", line.lstrip("# "), level - 1))
         else:
-            line = NOTE.sub(lambda m: note(m["key"], bool(m["optional"])) or ("" if m["optional"] else placeholder(m["key"])),
-                            line)
-            line = tidy(OPTIONAL.sub(optional, line))
-            line = PLACEHOLDER.sub(figure, line)
-            line = WORD.sub(lambda m: _word(sources.words, m["name"]), line)
-            level = len(line) - len(line.lstrip("#"))
-            if level == 1:
-                out.blocks.append(("title", line.lstrip("# ")))
-            elif level:
-                out.blocks.append(("heading", line.lstrip("# "), level - 1))
-            else:
-                out.blocks.append(("paragraph", line))
-    return out
+            self.out.blocks.append(("paragraph", line))
 
 
 def _word(words: dict[str, str], name: str) -> str:
