@@ -28,6 +28,7 @@ EXAMPLES = {
     "metrics": "  taizhang metrics --start 2021-01-01 --end 2021-12-31\n"
                "  taizhang metrics --start 2021-03-01 --end 2021-03-31 --scope 机关党支部 --format table\n"
                "  taizhang metrics --start 2021-01-01 --end 2021-12-31 --explain party_lectures",
+    "remind": "  taizhang remind --month 2021-07 --dry-run",
     "serve": "  taizhang serve\n  PREFECT_API_URL=http://127.0.0.1:4200/api taizhang serve",
     "backfill": "  taizhang backfill monthly --from 2021-01 --to 2021-12\n"
                 "  taizhang backfill weekly --from 2021-W01 --to 2021-W52 --out /tmp/weekly",
@@ -128,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     problems.add_argument("--unit", metavar="UNIT", help="only this unit's problems (name or alias)")
     problems.add_argument("--format", choices=("table", "json", "xlsx"), default="table", help="table (default), json or xlsx")
     problems.add_argument("--out", metavar="DIR", help="where receipts go (default reports/out/receipts/)")
+
+    remind = commands.add_parser("remind", parents=[common], help="remind units of a month's missing ledger (催报)",
+                                 **_parser_kwargs("remind", "Remind each unit that owes a month's activity ledger "
+                                                  "and has not sent it (the submission calendar of "
+                                                  "reports/rules.yaml), by its contact in reports/recipients.yaml."))
+    remind.add_argument("--month", required=True, metavar="YYYY-MM", help="the month whose ledger is owed")
+    remind.add_argument("--dry-run", action="store_true", help="print who would be told what; send nothing")
 
     serve = commands.add_parser("serve", parents=[common], help="run the scheduled deployments from this process",
                                 **_parser_kwargs("serve", "Serve the scheduled deployments (hourly ingest on working "
@@ -263,17 +271,46 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-READS = {"dictionary": _dictionary, "problems": _problems, "metrics": _metrics}
+def _remind(args: argparse.Namespace, settings: Settings) -> int:
+    """`taizhang remind --month YYYY-MM --dry-run`: who would be reminded (催报) of that month's ledger."""
+    from flows.recipients import RecipientsError, load_recipients
+    from flows.reminders import owed_ledgers
+    from flows.warehouse import open_warehouse
+
+    with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
+        owed = owed_ledgers(con, args.month)
+        units = {u for (u,) in con.execute("select unit_name from core.units").fetchall()}
+    try:
+        contacts = load_recipients(settings.recipients, units).units
+    except RecipientsError as error:
+        if settings.recipients.exists():
+            raise
+        contacts = {}
+        print(f"（{error}）")
+    if not args.dry_run:
+        print("sending reminders is not built yet: run with --dry-run to see who would be told what", file=sys.stderr)
+        return 2
+    if not owed:
+        print(f"{args.month}：各单位均已报送活动台账，无需催报 / every unit has sent its ledger")
+    for reminder in owed:
+        contact = contacts.get(reminder.unit_name)
+        to = contact.describe() if contact else f"（{settings.recipients.name} 中没有该单位的联系方式 / no contact）"
+        print(f"{reminder.unit_name} → {to}\n  {reminder.text}")
+    return 0
+
+
+READS = {"dictionary": _dictionary, "problems": _problems, "metrics": _metrics, "remind": _remind}
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """What a command reports in one line (exit 2) instead of a traceback: the user can act on it."""
     from flows.metrics import UnknownMetric, UnknownScope
+    from flows.recipients import RecipientsError
     from flows.report.pdf import PdfUnavailable
     from flows.report.tables import FontMissing
     from flows.warehouse import WarehouseBusy, WarehouseMissing, WarehouseUnusable
 
-    return WarehouseMissing, WarehouseBusy, WarehouseUnusable, UnknownScope, UnknownMetric, ValueError, PdfUnavailable, FontMissing
+    return WarehouseMissing, WarehouseBusy, WarehouseUnusable, RecipientsError, UnknownScope, UnknownMetric, ValueError, PdfUnavailable, FontMissing
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,6 +46,7 @@ class Settings:
     templates_dir: Path = PROJECT_ROOT / "reports" / "templates"
     notes_dir: Path = PROJECT_ROOT / "reports" / "notes"   # analysts' text per report (flows/report/notes.py)
     rules: Path = PROJECT_ROOT / "reports" / "rules.yaml"  # 三会一课 rules and the submission calendar (flows/rules.py)
+    recipients: Path = PROJECT_ROOT / "reports" / "recipients.yaml"  # who receives what (flows/recipients.py)
     # a file changed less than this many seconds ago may still be being copied in: it waits for
     # the next run (0: never wait, for inboxes that only receive files moved in whole)
     settle_seconds: float = 60.0
@@ -76,6 +77,7 @@ class Settings:
             org_name=env.get("TAIZHANG_ORG_NAME", cls.org_name),
             notes_dir=Path(env.get("TAIZHANG_NOTES") or cls.notes_dir),
             rules=Path(env.get("TAIZHANG_RULES") or cls.rules),
+            recipients=Path(env.get("TAIZHANG_RECIPIENTS") or cls.recipients),
             settle_seconds=_number(env, "TAIZHANG_SETTLE_SECONDS", cls.settle_seconds),
             worker_memory_mb=int(_number(env, "TAIZHANG_WORKER_MEMORY_MB", cls.worker_memory_mb)),
             wechat_account=env.get("TAIZHANG_WECHAT_ACCOUNT") or None,

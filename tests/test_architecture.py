@@ -15,13 +15,13 @@ LAYERS = [
     ("operations", ["flows.ops"]),
     ("flows", ["flows.pipeline"]),
     ("demo data", ["flows.demo", "flows.demo_exports"]),
-    ("running", ["flows.workers", "flows.writer", "flows.alerts", "flows.tether"]),
+    ("running", ["flows.workers", "flows.writer", "flows.alerts", "flows.tether", "flows.reminders"]),
     ("reports", ["flows.report"]),
     ("warehouse", ["flows.load", "flows.publish", "flows.problems", "flows.metrics", "flows.warehouse",
                    "flows.dictionary"]),
     ("validation", ["flows.validate", "flows.docs_assets"]),
     ("extraction", ["flows.extract"]),
-    ("base", ["flows.contracts", "flows.rules", "flows.settings"]),
+    ("base", ["flows.contracts", "flows.rules", "flows.recipients", "flows.settings"]),
 ]
 
 

@@ -236,3 +236,26 @@ def test_an_edited_rules_file_reaches_the_warehouse_and_the_analyst_copy_at_the_
     rules.write_text("meetings:\n  - {unit_type: 支部, activity_type: 支委会, at_least: 1, per: month}\n", encoding="utf-8")
     assert main(command) == 2
     assert capsys.readouterr().err.strip() == (f"{rules}, line 2: `unit_type: 支部` is not one of 党总支, 党支部, 机关部室, 直属学会")
+
+
+def test_remind_dry_run_names_each_unit_that_owes_the_month_and_its_contact(year, tmp_path, monkeypatch, capsys):
+    from flows.cli import main
+
+    recipients = tmp_path / "recipients.yaml"
+    recipients.write_text("units:\n  办公室: {name: 郑丽, email: zhengli@example.org}\n"
+                          "  一支部: {dingtalk: \"https://oapi.dingtalk.com/robot/send?access_token=env:T\", "
+                          "secret: \"env:S\"}\n", encoding="utf-8")
+    monkeypatch.setenv("TAIZHANG_RECIPIENTS", str(recipients))
+    where = ["--warehouse", str(year.warehouse)]
+    assert main([*where, "remind", "--month", "2021-10", "--dry-run"]) == 0
+    assert capsys.readouterr().out == (
+        "办公室 → 郑丽（email zhengli@example.org）\n"
+        "  【台账催报】办公室：2021年10月活动台账尚未收到，请于2021年11月5日前报送（已报送的请忽略）。\n")
+    assert main([*where, "remind", "--month", "2021-09", "--dry-run"]) == 0  # 二支部's came late, but came
+    assert "无需催报" in capsys.readouterr().out
+
+    recipients.write_text("units:\n  办公室: {email: zhengli@example.org}\n  财务科: {email: a@example.org}\n",
+                          encoding="utf-8")
+    assert main([*where, "remind", "--month", "2021-10", "--dry-run"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{recipients}, line 3: unit “财务科” is not in the register: use its name as the register writes it")
