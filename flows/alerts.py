@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import mimetypes
 import smtplib
 import ssl
 import urllib.request
@@ -62,12 +63,25 @@ def send_webhook(alert: Alert, url: str) -> None:
 
 
 def send_email(alert: Alert, settings: AlertSettings) -> None:
+    send_mail(settings, list(settings.recipients), alert.subject, alert.text(),
+              [(f"运行失败说明_{alert.flow}.txt", alert.text().encode("utf-8"))])
+
+
+def send_mail(settings: AlertSettings, to: list[str], subject: str, text: str,
+              attachments: list[tuple[str, bytes]] = ()) -> None:
+    """One e-mail through the configured SMTP server (STARTTLS, SSL or plain), attachments named
+    per RFC 2231 so that Chinese file names arrive intact. Used for alerts and deliveries."""
     mail = EmailMessage()
-    mail["Subject"] = alert.subject
+    mail["Subject"] = subject
     mail["From"] = settings.sender
-    mail["To"] = ", ".join(settings.recipients)
-    mail.set_content(alert.text())
-    mail.add_attachment(alert.text(), subtype="plain", charset="utf-8", filename=f"运行失败说明_{alert.flow}.txt")
+    mail["To"] = ", ".join(to)
+    mail.set_content(text)
+    for name, data in attachments:
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if kind.startswith("text/"):
+            mail.add_attachment(data.decode("utf-8"), subtype=kind.split("/")[1], charset="utf-8", filename=name)
+        else:
+            mail.add_attachment(data, maintype=kind.split("/")[0], subtype=kind.split("/")[1], filename=name)
     context = ssl.create_default_context(cafile=settings.smtp_cafile)
     if settings.smtp_tls == "ssl":
         server = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, context=context, timeout=15)

@@ -287,30 +287,57 @@ def _remind(args: argparse.Namespace, settings: Settings) -> int:
             raise
         contacts = {}
         print(f"（{error}）")
-    if not args.dry_run:
-        print("sending reminders is not built yet: run with --dry-run to see who would be told what", file=sys.stderr)
-        return 2
     if not owed:
         print(f"{args.month}：各单位均已报送活动台账，无需催报 / every unit has sent its ledger")
-    for reminder in owed:
-        contact = contacts.get(reminder.unit_name)
-        to = contact.describe() if contact else f"（{settings.recipients.name} 中没有该单位的联系方式 / no contact）"
-        print(f"{reminder.unit_name} → {to}\n  {reminder.text}")
+    if args.dry_run:
+        for reminder in owed:
+            contact = contacts.get(reminder.unit_name)
+            to = contact.describe() if contact else f"（{settings.recipients.name} 中没有该单位的联系方式 / no contact）"
+            print(f"{reminder.unit_name} → {to}\n  {reminder.text}")
+        return 0
+    return _send_reminders(settings, owed, contacts)
+
+
+def _send_reminders(settings: Settings, owed: list, contacts: dict) -> int:
+    """Each reminder to its unit's contact, once per unit and period (raw.deliveries)."""
+    from flows.delivery import Message, deliver
+    from flows.settings import AlertSettings
+    from flows.warehouse import file_lock, open_warehouse, writer_lock_path
+
+    failed = 0
+    with file_lock(writer_lock_path(settings.warehouse), settings.lock_wait_seconds), \
+            open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
+        for reminder in owed:
+            contact = contacts.get(reminder.unit_name)
+            if contact is None:
+                print(f"  no contact  {reminder.unit_name}: add it to {settings.recipients}")
+                continue
+            message = Message("reminder", reminder.slot_name, f"【台账催报】{reminder.slot_name}活动台账", reminder.text)
+            for outcome in deliver(con, contact, message, AlertSettings.load()):
+                failed += outcome.status == "failed"
+                print(f"  {outcome.status:<12} {reminder.unit_name} → {contact.name} by {outcome.channel}"
+                      + (f": {outcome.answer}" if outcome.status == "failed" else ""))
+    if failed:
+        print(f"{failed} reminder(s) could not be sent (see above; recorded in raw.deliveries): the next "
+              "`taizhang remind` sends them", file=sys.stderr)
+        return 1
     return 0
 
 
-READS = {"dictionary": _dictionary, "problems": _problems, "metrics": _metrics, "remind": _remind}
+PLAIN_COMMANDS = {"dictionary": _dictionary, "problems": _problems, "metrics": _metrics, "remind": _remind}
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """What a command reports in one line (exit 2) instead of a traceback: the user can act on it."""
     from flows.metrics import UnknownMetric, UnknownScope
+    from flows.delivery import SecretMissing
     from flows.recipients import RecipientsError
     from flows.report.pdf import PdfUnavailable
     from flows.report.tables import FontMissing
     from flows.warehouse import WarehouseBusy, WarehouseMissing, WarehouseUnusable
 
-    return WarehouseMissing, WarehouseBusy, WarehouseUnusable, RecipientsError, UnknownScope, UnknownMetric, ValueError, PdfUnavailable, FontMissing
+    return (WarehouseMissing, WarehouseBusy, WarehouseUnusable, RecipientsError, SecretMissing, UnknownScope,
+            UnknownMetric, ValueError, PdfUnavailable, FontMissing)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,8 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "ingest":
         args.dask = args.dask or settings.dask_address
     try:
-        if args.command in READS:
-            return READS[args.command](args, settings)
+        if args.command in PLAIN_COMMANDS:
+            return PLAIN_COMMANDS[args.command](args, settings)
         if args.command == "ingest":  # configuration errors in one sentence, before any flow run
             from flows.load import check_inbox
             from flows.rules import load_rules

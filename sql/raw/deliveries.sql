@@ -1,0 +1,13 @@
+-- One row per message sent (or tried) to one recipient by one channel: what was sent to whom,
+-- when, with what answer; robots' addresses hold keys, so a recipient is a name and a channel.
+create table if not exists raw.deliveries (
+    what          varchar not null,   -- reminder | report | receipt
+    period_label  varchar not null,   -- the period it is about: 2021-07 …
+    recipient     varchar not null,   -- the contact's name (recipients.yaml)
+    channel       varchar not null,   -- email | wecom | dingtalk | feishu | webhook
+    sha256        varchar not null,   -- of the bytes sent (subject, text, attachments)
+    sent_at       timestamp not null,
+    delivery_status varchar not null, -- sent | failed
+    answer        varchar,            -- the server's answer, or the error
+    attempts      integer             -- tries made in this run
+);

@@ -1,0 +1,127 @@
+"""Reminders reach people through the channels an office uses: a local SMTP server and local
+HTTP receivers speaking the 企业微信, 钉钉 (its signature checked) and 飞书 robot formats, one of
+which fails the first time. What arrived is asserted; nothing arrives twice."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import urllib.parse
+from email import message_from_bytes
+from email.policy import default
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import duckdb
+import pytest
+
+from test_compliance import year  # noqa: F401 - the small year with a missing October ledger
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def robots():
+    """One HTTP server answering as the three robots do; the WeCom path fails its first request."""
+    received: list[tuple[str, dict, dict]] = []
+    failures = {"/wecom": 1}
+
+    class Robot(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            url = urllib.parse.urlparse(self.path)
+            query = dict(urllib.parse.parse_qsl(url.query))
+            if failures.get(url.path, 0) > 0:
+                failures[url.path] -= 1
+                answer = {"errcode": 45009, "errmsg": "api freq out of limit"}
+            elif url.path == "/dingtalk":
+                digest = hmac.new(b"SECdemo", f"{query['timestamp']}\nSECdemo".encode(), hashlib.sha256).digest()
+                good = query.get("sign") == base64.b64encode(digest).decode()
+                answer = {"errcode": 0 if good else 310000, "errmsg": "ok" if good else "sign not match"}
+                if good:
+                    received.append((url.path, query, body))
+            else:
+                received.append((url.path, query, body))
+                answer = {"code": 0} if url.path == "/feishu" else {"errcode": 0, "errmsg": "ok"}
+            data = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", free_port()), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", received
+    server.shutdown()
+
+
+@pytest.fixture
+def smtp():
+    from aiosmtpd.controller import Controller
+
+    mails = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            mails.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default)))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller.port, mails
+    controller.stop()
+
+
+def test_reminders_arrive_once_by_each_channel_and_a_failed_robot_is_retried(
+        year, robots, smtp, tmp_path, monkeypatch, capsys):  # noqa: F811
+    from flows.cli import main
+
+    base, received = robots
+    port, mails = smtp
+    recipients = tmp_path / "recipients.yaml"
+    recipients.write_text(
+        "units:\n"
+        f"  办公室: {{name: 郑丽, email: zhengli@example.org, wecom: \"{base}/wecom?key=env:WECOM_KEY\", "
+        f"dingtalk: \"{base}/dingtalk?access_token=abc\", secret: \"env:DING_SECRET\", feishu: \"{base}/feishu\"}}\n",
+        encoding="utf-8")
+    monkeypatch.setenv("TAIZHANG_RECIPIENTS", str(recipients))
+    monkeypatch.setenv("WECOM_KEY", "k-secret-1")
+    monkeypatch.setenv("DING_SECRET", "SECdemo")
+    monkeypatch.setenv("TAIZHANG_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("TAIZHANG_SMTP_PORT", str(port))
+    monkeypatch.setenv("TAIZHANG_SMTP_TLS", "none")
+    monkeypatch.setattr("flows.delivery.time.sleep", lambda seconds: None)  # no waiting between tries
+    command = ["--warehouse", str(year.warehouse), "remind", "--month", "2021-10"]
+
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    assert out.count("sent         办公室 → 郑丽") == 4
+    ((to, mail),) = mails
+    assert to == ["zhengli@example.org"] and mail["Subject"] == "【台账催报】2021年10月活动台账"
+    assert "办公室：2021年10月活动台账尚未收到，请于2021年11月5日前报送" in mail.get_content()
+    paths = sorted(path for path, _, _ in received)
+    assert paths == ["/dingtalk", "/feishu", "/wecom"]  # WeCom's first answer was an error: tried again
+    wecom = next(body for path, query, body in received if path == "/wecom")
+    assert wecom["msgtype"] == "markdown" and "尚未收到" in wecom["markdown"]["content"]
+    assert next(q for p, q, _ in received if p == "/wecom")["key"] == "k-secret-1"
+
+    assert main(command) == 0  # the same reminder again: nothing arrives twice
+    assert capsys.readouterr().out.count("already_sent") == 4
+    assert len(mails) == 1 and len(received) == 3
+
+    with duckdb.connect(str(year.warehouse), read_only=True) as con:
+        rows = con.execute("select channel, delivery_status, attempts from raw.deliveries order by channel").fetchall()
+        stored = " ".join(str(v) for row in con.execute("select * from raw.deliveries").fetchall() for v in row)
+    assert rows == [("dingtalk", "sent", 1), ("email", "sent", 1), ("feishu", "sent", 1), ("wecom", "sent", 2)]
+    assert "k-secret-1" not in stored and "SECdemo" not in stored and "abc" not in stored  # no secret kept
