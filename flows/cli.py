@@ -29,6 +29,7 @@ EXAMPLES = {
                "  taizhang metrics --start 2021-03-01 --end 2021-03-31 --scope 机关党支部 --format table\n"
                "  taizhang metrics --start 2021-01-01 --end 2021-12-31 --explain party_lectures",
     "remind": "  taizhang remind --month 2021-07 --dry-run",
+    "deliveries": "  taizhang deliveries\n  taizhang deliveries --period 2021-07 --format json",
     "serve": "  taizhang serve\n  PREFECT_API_URL=http://127.0.0.1:4200/api taizhang serve",
     "backfill": "  taizhang backfill monthly --from 2021-01 --to 2021-12\n"
                 "  taizhang backfill weekly --from 2021-W01 --to 2021-W52 --out /tmp/weekly",
@@ -136,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "reports/rules.yaml), by its contact in reports/recipients.yaml."))
     remind.add_argument("--month", required=True, metavar="YYYY-MM", help="the month whose ledger is owed")
     remind.add_argument("--dry-run", action="store_true", help="print who would be told what; send nothing")
+
+    deliveries = commands.add_parser("deliveries", parents=[common], help="what was sent to whom, when, what failed",
+                                     **_parser_kwargs("deliveries", "List every delivery recorded in raw.deliveries: "
+                                                      "what, period, recipient, channel, status, when."))
+    deliveries.add_argument("--period", metavar="PERIOD", help="only this period, e.g. 2021-10")
+    deliveries.add_argument("--format", choices=("table", "json"), default="table", help="table (default) or json")
 
     serve = commands.add_parser("serve", parents=[common], help="run the scheduled deployments from this process",
                                 **_parser_kwargs("serve", "Serve the scheduled deployments (hourly ingest on working "
@@ -299,24 +306,17 @@ def _remind(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _send_reminders(settings: Settings, owed: list, contacts: dict) -> int:
-    """Each reminder to its unit's contact, once per unit and period (raw.deliveries)."""
-    from flows.delivery import Message, deliver
-    from flows.settings import AlertSettings
-    from flows.warehouse import file_lock, open_warehouse, writer_lock_path
+    """Each reminder to its unit's contacts (flows/reminders.py); exit 1 when some could not be sent."""
+    from flows.reminders import send_reminders
 
     failed = 0
-    with file_lock(writer_lock_path(settings.warehouse), settings.lock_wait_seconds), \
-            open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
-        for reminder in owed:
-            contact = contacts.get(reminder.unit_name)
-            if contact is None:
-                print(f"  no contact  {reminder.unit_name}: add it to {settings.recipients}")
-                continue
-            message = Message("reminder", reminder.slot_name, f"【台账催报】{reminder.slot_name}活动台账", reminder.text)
-            for outcome in deliver(con, contact, message, AlertSettings.load()):
-                failed += outcome.status == "failed"
-                print(f"  {outcome.status:<12} {reminder.unit_name} → {contact.name} by {outcome.channel}"
-                      + (f": {outcome.answer}" if outcome.status == "failed" else ""))
+    for reminder, outcome in send_reminders(settings, owed, contacts):
+        if outcome is None:
+            print(f"  no contact   {reminder.unit_name}: add it to {settings.recipients}")
+            continue
+        failed += outcome.status == "failed"
+        print(f"  {outcome.status:<12} {reminder.unit_name} → {outcome.recipient} by {outcome.channel}"
+              + (f": {outcome.answer}" if outcome.status == "failed" else ""))
     if failed:
         print(f"{failed} reminder(s) could not be sent (see above; recorded in raw.deliveries): the next "
               "`taizhang remind` sends them", file=sys.stderr)
@@ -324,7 +324,28 @@ def _send_reminders(settings: Settings, owed: list, contacts: dict) -> int:
     return 0
 
 
-PLAIN_COMMANDS = {"dictionary": _dictionary, "problems": _problems, "metrics": _metrics, "remind": _remind}
+def _deliveries(args: argparse.Namespace, settings: Settings) -> int:
+    """`taizhang deliveries`: what was sent to whom, when, and what failed."""
+    from flows.warehouse import open_warehouse
+
+    with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
+        rows = con.execute("select what, period_label, recipient, channel, delivery_status, attempts, "
+                           "strftime(sent_at, '%Y-%m-%d %H:%M:%S') as sent_at, answer from raw.deliveries "
+                           "where ? is null or period_label = ? order by sent_at, recipient, channel",
+                           [args.period, args.period]).df()
+    if args.format == "json":
+        print(json.dumps(rows.astype(object).where(rows.notna(), None).to_dict("records"), ensure_ascii=False, indent=2))
+    elif rows.empty:
+        print("尚无发送记录 / nothing sent yet")
+    for row in rows.itertuples() if args.format == "table" else ():
+        failed = f"  ← {row.answer}" if row.delivery_status == "failed" else ""
+        print(f"{row.sent_at}  {row.delivery_status:<7} {row.what} {row.period_label}  → {row.recipient} by "
+              f"{row.channel}{failed}")
+    return 0
+
+
+PLAIN_COMMANDS = {"dictionary": _dictionary, "problems": _problems, "metrics": _metrics, "remind": _remind,
+                  "deliveries": _deliveries}
 
 
 def _user_errors() -> tuple[type[Exception], ...]:

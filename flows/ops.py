@@ -26,7 +26,7 @@ from flows.writer import ensure_warehouse_limit
 @dataclass(frozen=True)
 class Schedule:
     deployment: str          # deployment name (the flow is named by `flow`)
-    flow: str                # 'ingest' | 'report'
+    flow: str                # 'ingest' | 'report' | 'remind'
     cron: str                # in TIMEZONE
     parameters: dict = field(default_factory=dict)
     description: str = ""
@@ -37,6 +37,7 @@ SCHEDULES = (
     Schedule("weekly-report", "report", "30 8 * * 1", {"kind": "weekly"}, "每周一8:30生成上周周报"),
     Schedule("monthly-report", "report", "0 9 1 * *", {"kind": "monthly"}, "每月1日9:00生成上月月报"),
     Schedule("annual-summary", "report", "0 9 5 1 *", {"kind": "annual"}, "每年1月5日9:00生成上年度总结"),
+    Schedule("monthly-reminders", "remind", "0 9 3 * *", {}, "每月3日9:00提醒未报送上月活动台账的单位（催报）"),
 )
 
 
@@ -46,7 +47,7 @@ def deployments() -> list:
 
     from flows import pipeline
 
-    flows = {"ingest": pipeline.ingest, "report": pipeline.report}
+    flows = {"ingest": pipeline.ingest, "report": pipeline.report, "remind": pipeline.remind}
     return [flows[s.flow].to_deployment(s.deployment, schedule=Cron(s.cron, timezone=TIMEZONE),
                                         parameters=s.parameters, description=s.description, tags=["taizhang"])
             for s in SCHEDULES]

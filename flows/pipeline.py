@@ -437,6 +437,33 @@ class DemoResult:
 DEMO_MONTH = "2021-12"
 
 
+@flow(name="remind", flow_run_name="remind-{month}", on_failure=[notify_failure], on_crashed=[notify_failure])
+def remind(month: str | None = None, warehouse: str | None = None) -> int:
+    """催报: remind each unit that has not sent `month`'s ledger (YYYY-MM; scheduled: last month in
+    Asia/Shanghai) by its contacts, once; the run fails, and alerts, when a reminder could not be
+    sent (the next run sends it). Returns the reminders sent."""
+    from flows.recipients import load_recipients
+    from flows.reminders import owed_ledgers, send_reminders
+
+    settings = Settings.load(warehouse=warehouse)
+    month = month or previous("monthly", scheduled_day())
+    with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
+        owed = owed_ledgers(con, month)
+        units = {u for (u,) in con.execute("select unit_name from core.units").fetchall()}
+    outcomes = send_reminders(settings, owed, load_recipients(settings.recipients, units).units)
+    logger = get_run_logger()
+    for reminder, outcome in outcomes:
+        if outcome is None:
+            logger.warning("no contact for %s: add it to %s", reminder.unit_name, settings.recipients)
+        else:
+            logger.info("%s %s → %s by %s", outcome.status, reminder.unit_name, outcome.recipient, outcome.channel)
+    failed = [o for _, o in outcomes if o is not None and o.status == "failed"]
+    if failed:
+        raise RuntimeError(f"{len(failed)} reminder(s) could not be sent (recorded in raw.deliveries); the next "
+                           "run sends them")
+    return sum(1 for _, o in outcomes if o is not None and o.status == "sent")
+
+
 @flow(name="demo")
 def demo(out: str | None = None, warehouse: str | None = None, inbox: str | None = None) -> DemoResult:
     """Write the demo inbox, ingest it and write the monthly report for its last month."""

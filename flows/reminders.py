@@ -9,11 +9,16 @@ from datetime import date
 
 import duckdb
 
+from flows.delivery import Message, Outcome, deliver
+from flows.recipients import Contact
 from flows.report.periods import chinese_date
+from flows.settings import AlertSettings, Settings
+from flows.warehouse import file_lock, open_warehouse, writer_lock_path
 
 
 @dataclass(frozen=True)
 class Reminder:
+    month: str          # 2021-07: the period the ledger covers
     unit_name: str
     slot_name: str      # 2021年7月
     due_on: date
@@ -36,4 +41,21 @@ def owed_ledgers(con: duckdb.DuckDBPyConnection, month: str) -> list[Reminder]:
         "select unit_name, slot_name, ledger_due_on from marts.submission_status(?::date, ?::date) "
         "where slot_start = ? and received_at is null order by unit_name",
         [after, date.fromordinal(following_end), first]).fetchall()
-    return [Reminder(*row) for row in rows]
+    return [Reminder(month, *row) for row in rows]
+
+
+def send_reminders(settings: Settings, owed: list[Reminder],
+                   contacts: dict[str, Contact]) -> list[tuple[Reminder, Outcome | None]]:
+    """Each reminder to its unit's contacts, once per unit and period (raw.deliveries); (reminder,
+    None) for a unit with no contact. Holds the warehouse's writer lock while it records."""
+    out: list[tuple[Reminder, Outcome | None]] = []
+    with file_lock(writer_lock_path(settings.warehouse), settings.lock_wait_seconds), \
+            open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
+        for reminder in owed:
+            contact = contacts.get(reminder.unit_name)
+            if contact is None:
+                out.append((reminder, None))
+                continue
+            message = Message("reminder", reminder.month, f"【台账催报】{reminder.slot_name}活动台账", reminder.text)
+            out += [(reminder, outcome) for outcome in deliver(con, contact, message, AlertSettings.load())]
+    return out

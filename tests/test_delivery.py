@@ -21,6 +21,7 @@ import pytest
 from test_compliance import year  # noqa: F401 - the small year with a missing October ledger
 
 
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -51,7 +52,7 @@ def robots():
                 received.append((url.path, query, body))
                 answer = {"code": 0} if url.path == "/feishu" else {"errcode": 0, "errmsg": "ok"}
             data = json.dumps(answer).encode()
-            self.send_response(200)
+            self.send_response(500 if answer.get("errcode") and url.path == "/webhook" else 200)  # a plain hook: HTTP
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -62,7 +63,7 @@ def robots():
 
     server = HTTPServer(("127.0.0.1", free_port()), Robot)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", received
+    yield f"http://127.0.0.1:{server.server_port}", received, failures
     server.shutdown()
 
 
@@ -87,7 +88,7 @@ def test_reminders_arrive_once_by_each_channel_and_a_failed_robot_is_retried(
         year, robots, smtp, tmp_path, monkeypatch, capsys):  # noqa: F811
     from flows.cli import main
 
-    base, received = robots
+    base, received, _ = robots
     port, mails = smtp
     recipients = tmp_path / "recipients.yaml"
     recipients.write_text(
@@ -125,3 +126,28 @@ def test_reminders_arrive_once_by_each_channel_and_a_failed_robot_is_retried(
         stored = " ".join(str(v) for row in con.execute("select * from raw.deliveries").fetchall() for v in row)
     assert rows == [("dingtalk", "sent", 1), ("email", "sent", 1), ("feishu", "sent", 1), ("wecom", "sent", 2)]
     assert "k-secret-1" not in stored and "SECdemo" not in stored and "abc" not in stored  # no secret kept
+
+    assert main(["--warehouse", str(year.warehouse), "deliveries", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted((d["channel"], d["delivery_status"], d["recipient"]) for d in listed) == [
+        ("dingtalk", "sent", "郑丽"), ("email", "sent", "郑丽"), ("feishu", "sent", "郑丽"), ("wecom", "sent", "郑丽")]
+
+
+def test_the_scheduled_reminder_run_fails_when_a_channel_fails_and_the_next_run_sends_it(
+        year, robots, tmp_path, monkeypatch):  # noqa: F811
+    from flows.pipeline import remind
+
+    base, received, failures = robots
+    failures["/webhook"] = 3 * 10  # down for this run's three tries
+    recipients = tmp_path / "recipients.yaml"
+    recipients.write_text(f"units:\n  办公室: {{name: 办公室群, webhook: \"{base}/webhook\"}}\n", encoding="utf-8")
+    monkeypatch.setenv("TAIZHANG_RECIPIENTS", str(recipients))
+    monkeypatch.setattr("flows.delivery.time.sleep", lambda seconds: None)
+    with pytest.raises(RuntimeError, match="1 reminder.s. could not be sent"):
+        remind(month="2021-10", warehouse=str(year.warehouse))
+    failures["/webhook"] = 0
+    assert remind(month="2021-10", warehouse=str(year.warehouse)) == 1
+    assert [body["text"][:6] for path, _, body in received if path == "/webhook"] == ["【台账催报】"]
+    with duckdb.connect(str(year.warehouse), read_only=True) as con:
+        assert con.execute("select delivery_status, attempts from raw.deliveries where channel = 'webhook' "
+                           "order by sent_at").fetchall() == [("failed", 3), ("sent", 1)]

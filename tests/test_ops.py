@@ -43,12 +43,13 @@ def test_deployments_are_registered_with_their_schedules_in_asia_shanghai(prefec
     ids = [d.apply() for d in deployments()]
     with get_client(sync_client=True) as client:
         registered = {client.read_deployment(i).name: client.read_deployment(i) for i in ids}
-    assert set(registered) == {"hourly-ingest", "weekly-report", "monthly-report", "annual-summary"}
+    assert set(registered) == {"hourly-ingest", "weekly-report", "monthly-report", "annual-summary", "monthly-reminders"}
     for s in SCHEDULES:
         (schedule,) = registered[s.deployment].schedules
         assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == (s.cron, TIMEZONE, True)
         assert registered[s.deployment].parameters == s.parameters
     assert registered["weekly-report"].schedules[0].schedule.cron == "30 8 * * 1"  # Monday morning
+    assert registered["monthly-reminders"].schedules[0].schedule.cron == "0 9 3 * *"  # the 3rd, 9:00
 
 
 def test_prefect_yaml_declares_the_same_schedules_as_serve():
