@@ -24,11 +24,12 @@ _PLACES = "[{'path': path, 'sheet': sheet, 'row_number': row_number}]"
 # source → a query of its records in [$start, $end] within $scope: record_on orders them, places
 # are the rows (file, sheet, row) each record comes from
 SOURCES = {
-    "activities": """select *, activity_on as record_on,
+    "activities": """select *, activity_on as record_on, activity_id as member_id,
                              [{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in lineage] as places
                       from core.activities
                       where activity_on between $start and $end and core.in_scope(unit_name, $scope)""",
-    "aid": f"""select *, event_on as record_on, {_PLACES} as places from core.aid_events
+    "aid": f"""select *, event_on as record_on, file_id || ':' || row_number as member_id, {_PLACES} as places
+               from core.aid_events
                where event_on between $start and $end and core.in_scope(unit_name, $scope)""",
     "outreach": f"""select *, visited_on as record_on, {_PLACES} as places from core.outreach_visits
                     where visited_on between $start and $end and core.in_scope(unit_name, $scope)""",
@@ -78,6 +79,7 @@ class RecordList:
     pattern: str
     join: str = ""
     limit: int | None = None
+    metric: str | None = None   # only the records that are members of this metric (metrics.members)
 
     @classmethod
     def parse(cls, line: str) -> "RecordList":
@@ -88,7 +90,7 @@ class RecordList:
         if match["source"] not in SOURCES:
             raise TemplateError(f"@list {match['name']}: unknown source {match['source']!r} "
                                 f"(one of {', '.join(SOURCES)})")
-        filters, join, limit = [], "", None
+        filters, join, limit, metric = [], "", None, None
         for option in match["options"].split():
             parsed = OPTION.fullmatch(option)
             if not parsed:
@@ -97,9 +99,11 @@ class RecordList:
                 join = parsed["value"]
             elif parsed["field"] == "limit":
                 limit = int(parsed["value"])
+            elif parsed["field"] == "metric":
+                metric = parsed["value"]
             else:
                 filters.append((parsed["field"], parsed["op"], parsed["value"]))
-        return cls(match["name"], match["source"], tuple(filters), match["pattern"].strip(), join, limit)
+        return cls(match["name"], match["source"], tuple(filters), match["pattern"].strip(), join, limit, metric)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,17 @@ def write_list(con: duckdb.DuckDBPyConnection, spec: RecordList, start: date, en
                       "~": f'contains("{column}"::varchar, $v{n})'}[op])
     # records of one date in the source's own order (`position`) when it has one, then by place
     order = "record_on nulls last" + (", position" if "position" in columns else "") + ", places[1].path, places[1].row_number"
+    if spec.metric:  # a metric's record list: its members, as the metric layer defines them, once
+        if "member_id" not in columns:
+            raise TemplateError(f"@list {spec.name}: {spec.source} records are not metric members; "
+                                "metric= works with activities and aid")
+        if not con.execute("select count(*) from metrics.catalogue where metric_id = ?", [spec.metric]).fetchone()[0]:
+            raise TemplateError(f"@list {spec.name}: unknown metric {spec.metric!r} (see metrics.md)")
+        params["metric"] = spec.metric
+        for key in ("start", "end", "scope"):
+            params[key] = {"start": start, "end": end, "scope": scope}[key]
+        where.append("member_id in (select item_id from metrics.members($start, $end, scope_name := $scope) "
+                     "where metric_id = $metric)")
     cursor = con.execute(f"select * from ({query}) where {' and '.join(where) or 'true'} order by {order}", params)
     names = [d[0] for d in cursor.description]
     sentences, places, count = [], [], 0
