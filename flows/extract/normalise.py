@@ -21,6 +21,11 @@ import pyarrow.compute as pc
 
 
 class Parsed(NamedTuple):
+    """One cell's value as parsed. `error` says in words why a text did not parse; the pipeline
+    does not show it: a value that does not parse stays null beside its original text, and the
+    problem sent back comes from the expectation suite's reason (expectations/*.json, the one
+    place for what people are told). It documents each parser's refusals in its tests."""
+
     value: Any
     approximate: bool = False
     error: str | None = None
