@@ -41,14 +41,17 @@ class SecretMissing(ValueError):
 
 @dataclass(frozen=True)
 class Message:
-    what: str          # reminder | report | receipt
+    what: str          # reminder | receipt | receipt_closed
     period: str        # 2021-07 …
     subject: str
     text: str          # plain text; robots get it as Markdown
     attachments: tuple[tuple[str, bytes], ...] = ()
+    key: str | None = None  # what makes two messages the same when their bytes may differ (a receipt: its problems)
 
     @property
     def sha256(self) -> str:
+        if self.key:
+            return hashlib.sha256(self.key.encode("utf-8")).hexdigest()
         digest = hashlib.sha256(f"{self.subject}\n{self.text}".encode("utf-8"))
         for name, data in self.attachments:
             digest.update(name.encode("utf-8"))

@@ -237,6 +237,7 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
         data_docs.result()
     publish_summary(states)
     publish_links(settings, problems_csv, receipts)
+    tell_units(settings, receipts)
     return IngestResult(run_id, states, len(found.new), time.perf_counter() - started, analyst,
                         problems_csv, receipts, open_count)
 
@@ -342,6 +343,31 @@ def write_problem_files(settings: Settings, paths: set[str], units: set[str]) ->
 def _link(path: Path, label: str = "", text: str | None = None) -> str:
     """A Markdown list item linking to a file this run wrote."""
     return f"- {label + ': ' if label else ''}[{text or path.name}]({path.resolve().as_uri()})"
+
+
+@task(cache_policy=NONE)
+def tell_units(settings: Settings, receipts: list[Path]) -> None:
+    """Send each unit its error receipt by its contacts in the recipients file, when there is one
+    (a mistake in it is logged and nothing is sent; the ingest itself stands)."""
+    from flows.recipients import RecipientsError, load_recipients
+    from flows.reminders import send_receipts
+
+    if not settings.recipients.exists():
+        return
+    logger = get_run_logger()
+    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
+        problems = open_problems(con)
+        units = {u for (u,) in con.execute("select unit_name from core.units").fetchall()}
+        try:
+            contacts = load_recipients(settings.recipients, units).units
+        except RecipientsError as error:
+            logger.error("error receipts not sent: %s", error)
+            return
+        outcomes = send_receipts(con, problems, receipts, contacts)
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            logger.warning("error receipt to %s by %s failed (the next ingest sends it): %s",
+                           outcome.recipient, outcome.channel, outcome.answer)
 
 
 def publish_links(settings: Settings, problems_csv: Path, receipts: list[Path]) -> None:

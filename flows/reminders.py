@@ -1,13 +1,18 @@
-"""催报: which units owe a month's ledger and have not sent it, and what they are told. From the
-submission calendar (`marts.submission_status`), the same mart the reports' tables use."""
+"""Telling units: 催报 (which units owe a month's ledger and have not sent it, from the submission
+calendar `marts.submission_status`, the mart the reports' tables use) and their error receipts
+after an ingest (each unit with open problems gets its receipt once while they are unchanged;
+a unit whose problems were all closed gets one short 已全部更正)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import date
 
 import duckdb
+import pandas as pd
 
 from flows.delivery import Message, Outcome, deliver
 from flows.recipients import Contact
@@ -59,3 +64,32 @@ def send_reminders(settings: Settings, owed: list[Reminder],
             message = Message("reminder", reminder.month, f"【台账催报】{reminder.slot_name}活动台账", reminder.text)
             out += [(reminder, outcome) for outcome in deliver(con, contact, message, AlertSettings.load())]
     return out
+
+
+def send_receipts(con: duckdb.DuckDBPyConnection, problems: pd.DataFrame, receipts: list[Path],
+                  contacts: dict[str, Contact]) -> list[Outcome]:
+    """Each unit with open problems and a contact gets its error receipt, once while its problems
+    are unchanged; a unit that was sent one and has none left gets 已全部更正, once. `con` writes
+    the warehouse (the ingest that calls this is its writer)."""
+    by_path = {path.stem.removeprefix("错误回执_"): path for path in receipts}
+    outcomes: list[Outcome] = []
+    for unit, contact in contacts.items():
+        found = problems[problems["unit_name"] == unit]
+        if len(found):
+            rows = found[["path", "sheet", "row_number", "column_letter", "rule", "value"]].astype(str)
+            key = "receipt|" + hashlib.sha256("\n".join(sorted("|".join(r) for r in rows.values)).encode()).hexdigest()
+            text = (f"{unit}：你单位报送的台账有{len(found)}条数据问题待更正，详见附件错误回执"
+                    f"（{by_path[unit].name if unit in by_path else ''}）；请更正后重新报送。")
+            attachments = ((by_path[unit].name, by_path[unit].read_bytes()),) if unit in by_path else ()
+            message = Message("receipt", unit, f"【错误回执】{unit}：{len(found)}条数据问题待更正", text,
+                              attachments, key)
+        else:
+            last = con.execute("select any_value(sha256 order by sent_at desc) from raw.deliveries "
+                               "where what = 'receipt' and period_label = ? and delivery_status = 'sent'",
+                               [unit]).fetchone()[0]
+            if last is None:
+                continue  # never told of a problem: nothing to close
+            message = Message("receipt_closed", unit, f"【错误回执】{unit}：问题已全部更正",
+                              f"{unit}：此前回执中的数据问题已全部更正，谢谢。", key=f"all-corrected|{last}")
+        outcomes += deliver(con, contact, message, AlertSettings.load())
+    return outcomes

@@ -151,3 +151,46 @@ def test_the_scheduled_reminder_run_fails_when_a_channel_fails_and_the_next_run_
     with duckdb.connect(str(year.warehouse), read_only=True) as con:
         assert con.execute("select delivery_status, attempts from raw.deliveries where channel = 'webhook' "
                            "order by sent_at").fetchall() == [("failed", 3), ("sent", 1)]
+
+
+def test_each_unit_gets_its_error_receipt_once_and_one_all_corrected_message(
+        prefect, settings, samples, robots, smtp, monkeypatch):
+    import shutil
+    from datetime import date
+
+    from flows.pipeline import ingest
+    from workbooks import LEDGER_HEADER, write_xlsx
+
+    base, received, _ = robots
+    port, mails = smtp
+    shutil.copy(samples / "组织机构与班子（2022年版）.xlsx", settings.inbox)
+    recipients = settings.inbox.parent / "recipients.yaml"
+    recipients.write_text(f"units:\n  研究室: {{name: 研究室联络员, email: yjs@example.org, feishu: \"{base}/feishu\"}}\n",
+                          encoding="utf-8")
+    monkeypatch.setenv("TAIZHANG_RECIPIENTS", str(recipients))
+    monkeypatch.setenv("TAIZHANG_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("TAIZHANG_SMTP_PORT", str(port))
+    monkeypatch.setenv("TAIZHANG_SMTP_TLS", "none")
+
+    def ledger(participants):
+        write_xlsx(settings.inbox / "研究室2022年6月学习台账.xlsx", {"台账": [
+            ["XX市社科联研究室2022年6月学习活动台账"], ["填报单位：研究室"], LEDGER_HEADER,
+            [1, date(2022, 6, 8), "研讨交流", "研讨交流（第1次）", "研究室", None, None, participants]]})
+
+    def run():
+        ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox), reports=str(settings.reports_out))
+
+    ledger(-3)  # a count below zero: held back, the unit is told
+    run()
+    run()  # nothing new: its problems are unchanged, nothing is sent again
+    ((to, mail),) = mails
+    assert to == ["yjs@example.org"] and mail["Subject"] == "【错误回执】研究室：1条数据问题待更正"
+    (attachment,) = list(mail.iter_attachments())
+    assert attachment.get_filename() == "错误回执_研究室.xlsx" and attachment.get_content()[:2] == b"PK"
+    assert [body["content"]["text"].splitlines()[0] for path, _, body in received] == ["【错误回执】研究室：1条数据问题待更正"]
+
+    ledger(12)  # the corrected ledger closes the problem: one short message, once
+    run()
+    run()
+    assert [m["Subject"] for _, m in mails] == ["【错误回执】研究室：1条数据问题待更正", "【错误回执】研究室：问题已全部更正"]
+    assert len(received) == 2

@@ -1,8 +1,8 @@
 -- One row per message sent (or tried) to one recipient by one channel: what was sent to whom,
 -- when, with what answer; robots' addresses hold keys, so a recipient is a name and a channel.
 create table if not exists raw.deliveries (
-    what          varchar not null,   -- reminder | report | receipt
-    period_label  varchar not null,   -- the period it is about: 2021-07 …
+    what          varchar not null,   -- reminder | receipt | receipt_closed (已全部更正)
+    period_label  varchar not null,   -- what it is about: the period (2021-07), or the unit of a receipt
     recipient     varchar not null,   -- the contact's name (recipients.yaml)
     channel       varchar not null,   -- email | wecom | dingtalk | feishu | webhook
     sha256        varchar not null,   -- of the bytes sent (subject, text, attachments)
