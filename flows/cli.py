@@ -280,20 +280,19 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 def _remind(args: argparse.Namespace, settings: Settings) -> int:
     """`taizhang remind --month YYYY-MM --dry-run`: who would be reminded (催报) of that month's ledger."""
-    from flows.recipients import RecipientsError, load_recipients
-    from flows.reminders import owed_ledgers
+    from flows.recipients import RecipientsError
+    from flows.reminders import owed_ledgers, unit_contacts
     from flows.warehouse import open_warehouse
 
     with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
         owed = owed_ledgers(con, args.month)
-        units = {u for (u,) in con.execute("select unit_name from core.units").fetchall()}
-    try:
-        contacts = load_recipients(settings.recipients, units).units
-    except RecipientsError as error:
-        if settings.recipients.exists():
-            raise
-        contacts = {}
-        print(f"（{error}）")
+        try:
+            contacts = unit_contacts(con, settings.recipients)
+        except RecipientsError as error:
+            if settings.recipients.exists():
+                raise
+            contacts = {}
+            print(f"（{error}）")
     if not owed:
         print(f"{args.month}：各单位均已报送活动台账，无需催报 / every unit has sent its ledger")
     if args.dry_run:

@@ -231,15 +231,15 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
         revalidate_units(settings, run_id, quote(loaded.checked))
     states = record_outcomes(settings, found, run_id)
     analyst = publish(settings)  # also catches up after a run that crashed before publishing
-    problems_csv, receipts, open_count = write_problem_files(settings, quote(set(states["path"])),
-                                                             quote(set(states["unit"].dropna())))
+    problems_csv, receipts, problems = write_problem_files(settings, quote(set(states["path"])),
+                                                           quote(set(states["unit"].dropna())))
     if data_docs is not None:
         data_docs.result()
     publish_summary(states)
     publish_links(settings, problems_csv, receipts)
-    tell_units(settings, receipts)
+    tell_units(settings, quote(problems), receipts)
     return IngestResult(run_id, states, len(found.new), time.perf_counter() - started, analyst,
-                        problems_csv, receipts, open_count)
+                        problems_csv, receipts, len(problems))
 
 
 @dataclass
@@ -327,17 +327,18 @@ def last_completed(settings: Settings) -> datetime | None:
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
-def write_problem_files(settings: Settings, paths: set[str], units: set[str]) -> tuple[Path, list[Path], int]:
+def write_problem_files(settings: Settings, paths: set[str],
+                        units: set[str]) -> tuple[Path, list[Path], pd.DataFrame]:
     """Every open problem (problems.csv) and one error receipt per unit, to send back: receipts
     of the units this run's files (`paths`, sent by `units`) concern are rewritten, the others
-    kept, and those of units with no open problem left removed."""
+    kept, and those of units with no open problem left removed. Returns the problems too."""
     with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         problems = open_problems(con)
     path = write_problems_csv(problems, settings.reports_out / "problems.csv")
     units = (units | set(problems.loc[problems["path"].isin(paths), "unit_name"])) if paths else set()
     # the receipts re-read the sheets people sent: in a worker, under its memory cap
     receipts = run_in_worker(write_receipts, problems, settings.inbox, settings.receipts, units)
-    return path, receipts, len(problems)
+    return path, receipts, problems
 
 
 def _link(path: Path, label: str = "", text: str | None = None) -> str:
@@ -346,20 +347,19 @@ def _link(path: Path, label: str = "", text: str | None = None) -> str:
 
 
 @task(cache_policy=NONE)
-def tell_units(settings: Settings, receipts: list[Path]) -> None:
-    """Send each unit its error receipt by its contacts in the recipients file, when there is one
-    (a mistake in it is logged and nothing is sent; the ingest itself stands)."""
-    from flows.recipients import RecipientsError, load_recipients
-    from flows.reminders import send_receipts
+def tell_units(settings: Settings, problems: pd.DataFrame, receipts: list[Path]) -> None:
+    """Send each unit its error receipt (`problems`: the open problems they were written from) by
+    its contacts in the recipients file, when there is one (a mistake in it is logged and
+    nothing is sent; the ingest itself stands)."""
+    from flows.recipients import RecipientsError
+    from flows.reminders import send_receipts, unit_contacts
 
     if not settings.recipients.exists():
         return
     logger = get_run_logger()
     with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
-        problems = open_problems(con)
-        units = {u for (u,) in con.execute("select unit_name from core.units").fetchall()}
         try:
-            contacts = load_recipients(settings.recipients, units).units
+            contacts = unit_contacts(con, settings.recipients)
         except RecipientsError as error:
             logger.error("error receipts not sent: %s", error)
             return
@@ -468,15 +468,14 @@ def remind(month: str | None = None, warehouse: str | None = None) -> int:
     """催报: remind each unit that has not sent `month`'s ledger (YYYY-MM; scheduled: last month in
     Asia/Shanghai) by its contacts, once; the run fails, and alerts, when a reminder could not be
     sent (the next run sends it). Returns the reminders sent."""
-    from flows.recipients import load_recipients
-    from flows.reminders import owed_ledgers, send_reminders
+    from flows.reminders import owed_ledgers, send_reminders, unit_contacts
 
     settings = Settings.load(warehouse=warehouse)
     month = month or previous("monthly", scheduled_day())
     with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
         owed = owed_ledgers(con, month)
-        units = {u for (u,) in con.execute("select unit_name from core.units").fetchall()}
-    outcomes = send_reminders(settings, owed, load_recipients(settings.recipients, units).units)
+        contacts = unit_contacts(con, settings.recipients)
+    outcomes = send_reminders(settings, owed, contacts)
     logger = get_run_logger()
     for reminder, outcome in outcomes:
         if outcome is None:

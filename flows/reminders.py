@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from flows.delivery import Message, Outcome, deliver
-from flows.recipients import Contact
+from flows.recipients import Contact, load_recipients
 from flows.report.periods import chinese_date
 from flows.settings import AlertSettings, Settings
 from flows.warehouse import file_lock, open_warehouse, writer_lock_path
@@ -32,6 +32,12 @@ class Reminder:
     def text(self) -> str:
         return (f"【台账催报】{self.unit_name}：{self.slot_name}活动台账尚未收到，请于"
                 f"{chinese_date(self.due_on, with_year=True)}前报送（已报送的请忽略）。")
+
+
+def unit_contacts(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Contact]:
+    """Each unit's contact in the recipients file `path`, every unit checked against the register."""
+    units = {u for (u,) in con.execute("select unit_name from core.units").fetchall()}
+    return load_recipients(path, units).units
 
 
 def owed_ledgers(con: duckdb.DuckDBPyConnection, month: str) -> list[Reminder]:

@@ -146,7 +146,9 @@ def test_the_scheduled_reminder_run_fails_when_a_channel_fails_and_the_next_run_
     with pytest.raises(RuntimeError, match="1 reminder.s. could not be sent"):
         remind(month="2021-10", warehouse=str(year.warehouse))
     failures["/webhook"] = 0
-    assert remind(month="2021-10", warehouse=str(year.warehouse)) == 1
+    from flows.cli import main  # the next run, by hand this time (one flow run per test keeps the test server calm)
+
+    assert main(["--warehouse", str(year.warehouse), "remind", "--month", "2021-10"]) == 0
     assert [body["text"][:6] for path, _, body in received if path == "/webhook"] == ["【台账催报】"]
     with duckdb.connect(str(year.warehouse), read_only=True) as con:
         assert con.execute("select delivery_status, attempts from raw.deliveries where channel = 'webhook' "

@@ -155,9 +155,7 @@ def write_list(con: duckdb.DuckDBPyConnection, spec: RecordList, start: date, en
                                 "metric= works with activities and aid")
         if not con.execute("select count(*) from metrics.catalogue where metric_id = ?", [spec.metric]).fetchone()[0]:
             raise TemplateError(f"@list {spec.name}: unknown metric {spec.metric!r} (see metrics.md)")
-        params["metric"] = spec.metric
-        for key in ("start", "end", "scope"):
-            params[key] = {"start": start, "end": end, "scope": scope}[key]
+        params.update(metric=spec.metric, start=start, end=end, scope=scope)
         where.append("member_id in (select item_id from metrics.members($start, $end, scope_name := $scope) "
                      "where metric_id = $metric)")
     cursor = con.execute(f"select * from ({query}) where {' and '.join(where) or 'true'} order by {order}", params)
