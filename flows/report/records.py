@@ -21,6 +21,9 @@ from flows.report.phrasing import write_number, write_title
 
 _PLACES = "[{'path': path, 'sheet': sheet, 'row_number': row_number}]"
 
+# sources whose records are metric members (`metric=`): the members macro of their metrics
+MEMBERS = {"activities": "metrics.activity_members", "aid": "metrics.aid_members"}
+
 # source → a query of its records in [$start, $end] within $scope: record_on orders them, places
 # are the rows (file, sheet, row) each record comes from
 SOURCES = {
@@ -79,7 +82,7 @@ class RecordList:
     pattern: str
     join: str = ""
     limit: int | None = None
-    metric: str | None = None   # only the records that are members of this metric (metrics.members)
+    metric: str | None = None   # only the records that are members of these metrics (`a,b`; metrics.*_members)
 
     @classmethod
     def parse(cls, line: str) -> "RecordList":
@@ -150,14 +153,18 @@ def write_list(con: duckdb.DuckDBPyConnection, spec: RecordList, start: date, en
     # records of one date in the source's own order (`position`) when it has one, then by place
     order = "record_on nulls last" + (", position" if "position" in columns else "") + ", places[1].path, places[1].row_number"
     if spec.metric:  # a metric's record list: its members, as the metric layer defines them, once
-        if "member_id" not in columns:
+        if spec.source not in MEMBERS:
             raise TemplateError(f"@list {spec.name}: {spec.source} records are not metric members; "
-                                "metric= works with activities and aid")
-        if not con.execute("select count(*) from metrics.catalogue where metric_id = ?", [spec.metric]).fetchone()[0]:
-            raise TemplateError(f"@list {spec.name}: unknown metric {spec.metric!r} (see metrics.md)")
-        params.update(metric=spec.metric, start=start, end=end, scope=scope)
-        where.append("member_id in (select item_id from metrics.members($start, $end, scope_name := $scope) "
-                     "where metric_id = $metric)")
+                                f"metric= works with {' and '.join(MEMBERS)}")
+        metrics = spec.metric.split(",")
+        known = {r[0] for r in con.execute("select metric_id from metrics.catalogue").fetchall()}
+        if unknown := [m for m in metrics if m not in known]:
+            raise TemplateError(f"@list {spec.name}: unknown metric {', '.join(unknown)} (see metrics.md)")
+        params.update(metrics=metrics, start=start, end=end, scope=scope)
+        # a record is a member when a row it comes from is one the metrics count (their items
+        # differ: an activity, an aid row, a society counted once)
+        where.append(f"list_has_any(places, (select list(distinct place) from {MEMBERS[spec.source]}($start, $end, "
+                     "scope_name := $scope) as m, unnest(m.places) as t(place) where list_contains($metrics, m.metric_id)))")
     cursor = con.execute(f"select * from ({query}) where {' and '.join(where) or 'true'} order by {order}", params)
     names = [d[0] for d in cursor.description]
     sentences, places, count = [], [], 0
