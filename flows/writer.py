@@ -22,16 +22,20 @@ WRITER_WAIT_SECONDS = 600  # a writer waits this long for the one before it, the
 
 
 def ensure_warehouse_limit() -> None:
-    """Create the writer limit (1 slot) on the Prefect API in use, unless it exists."""
+    """Create the writer limit (1 slot) on the Prefect API in use, unless it exists (or another
+    command sharing the API created it just now: its 409 Conflict is that)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectNotFound
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
     with get_client(sync_client=True) as client:
         try:
             client.read_global_concurrency_limit_by_name(WAREHOUSE_LIMIT)
         except ObjectNotFound:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=WAREHOUSE_LIMIT, limit=1))
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=WAREHOUSE_LIMIT, limit=1))
+            except ObjectAlreadyExists:
+                pass
 
 
 @contextmanager
