@@ -38,10 +38,11 @@ class Alert:
     message: str
     parameters: dict
     url: str | None
+    headline: str = "运行失败"
 
     @property
     def subject(self) -> str:
-        return f"【taizhang】{self.flow} 运行失败：{self.run}（{self.state}）"
+        return f"【taizhang】{self.flow} {self.headline}：{self.run}（{self.state}）"
 
     def text(self) -> str:
         lines = [f"流程 / flow: {self.flow}", f"运行 / run: {self.run}", f"状态 / state: {self.state}",
@@ -123,3 +124,10 @@ def notify_failure(flow, flow_run, state) -> None:
                   parameters=dict(flow_run.parameters or {}),
                   url=f"{ui}/runs/flow-run/{flow_run.id}" if ui else None)
     deliver(alert)
+
+
+def alert_correction(title: str, changed: str, command: str) -> None:
+    """Tell the people who run taizhang that a 更正版 waits for one of them to send it."""
+    deliver(Alert(flow="report", run=title, state="待确认", headline="更正版待发送",
+                  message=f"数字有变化 / figures changed: {changed}; 确认后发送 / send it with `{command}`",
+                  parameters={}, url=None))

@@ -19,11 +19,13 @@ import hmac
 import json
 import os
 import re
+import shutil
 import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
@@ -32,6 +34,7 @@ from flows.recipients import Contact
 from flows.settings import AlertSettings
 
 ATTEMPTS = 3
+RETRY_PAUSE_SECONDS = 1.0  # before the second try; twice that before the third
 _ENV = re.compile(r"env:([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -39,24 +42,48 @@ class SecretMissing(ValueError):
     """A contact names an environment variable for a secret that is not set."""
 
 
+class DeliveryFailed(RuntimeError):
+    """Some messages could not be sent after their tries: recorded as failed, sent by the next run."""
+
+
 @dataclass(frozen=True)
 class Message:
-    what: str          # reminder | receipt | receipt_closed
+    what: str          # report_monthly … | reminder | receipt | receipt_closed
     period: str        # 2021-07 …
     subject: str
-    text: str          # plain text; robots get it as Markdown
+    text: str          # the mail's text; robots get it as Markdown unless `markdown` is given
     attachments: tuple[tuple[str, bytes], ...] = ()
-    key: str | None = None  # what makes two messages the same when their bytes may differ (a receipt: its problems)
+    key: str | None = None       # what makes two messages the same when their bytes differ (a report: its figures)
+    markdown: str | None = None  # what robots show instead of `text` (a report: its summary and where its file is)
+    file: tuple[str, bytes] | None = None  # a file for the robots that can carry one (企业微信, after an upload)
 
     @property
     def sha256(self) -> str:
-        if self.key:
-            return hashlib.sha256(self.key.encode("utf-8")).hexdigest()
+        """Of the bytes sent: subject, text and attachments."""
         digest = hashlib.sha256(f"{self.subject}\n{self.text}".encode("utf-8"))
         for name, data in self.attachments:
             digest.update(name.encode("utf-8"))
             digest.update(data)
         return digest.hexdigest()
+
+    @property
+    def same_as(self) -> str:
+        """Two messages with this equal are the same message: never sent twice to one recipient."""
+        return hashlib.sha256(self.key.encode("utf-8")).hexdigest() if self.key else self.sha256
+
+    def keep(self, sent_dir: Path) -> Path:
+        """Keep the bytes sent (sent means frozen): the text and each attachment, in a folder of
+        their own named by what, period and digest; written once, whatever the number of recipients."""
+        folder = sent_dir / f"{self.what}_{self.period}_{self.sha256[:16]}"
+        if not folder.exists():
+            partial = folder.with_name(folder.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            (partial / "message.txt").write_text(f"{self.subject}\n\n{self.text}", encoding="utf-8")
+            for name, data in self.attachments:
+                (partial / name).write_bytes(data)
+            partial.rename(folder)
+        return folder
 
 
 @dataclass
@@ -85,6 +112,23 @@ def _post(url: str, body: dict) -> str:
         return response.read().decode("utf-8", "replace")
 
 
+def _wecom_upload(address: str, name: str, data: bytes) -> str:
+    """Upload a file for a 企业微信 group robot (its upload_media address, beside its send address);
+    returns the media_id a file message names."""
+    url = urllib.parse.urlparse(address)
+    upload = url._replace(path=url.path.rsplit("/", 1)[0] + "/upload_media", query=url.query + "&type=file")
+    boundary = f"taizhang{hashlib.sha256(data).hexdigest()[:24]}"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{name}\"; "
+            f"filelength={len(data)}\r\nContent-Type: application/octet-stream\r\n\r\n").encode("utf-8") \
+        + data + f"\r\n--{boundary}--\r\n".encode("ascii")
+    request = urllib.request.Request(urllib.parse.urlunparse(upload), data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = response.read().decode("utf-8", "replace")
+    _robot_answer(answer, "errcode")
+    return json.loads(answer)["media_id"]
+
+
 def _robot_answer(answer: str, key: str) -> None:
     """Robots answer HTTP 200 with an error code in the body: a non-zero one is a failure."""
     try:
@@ -107,7 +151,7 @@ def _dingtalk_url(url: str, secret: str | None) -> str:
 
 def _send_once(channel: str, contact: Contact, message: Message, smtp: AlertSettings) -> str:
     address = _resolve(contact.channels[channel])
-    markdown = f"### {message.subject}\n\n{message.text}"
+    markdown = message.markdown or f"### {message.subject}\n\n{message.text}"
     if channel == "email":
         if not smtp.smtp_host:
             raise RuntimeError("no SMTP server is configured (TAIZHANG_SMTP_HOST)")
@@ -116,13 +160,18 @@ def _send_once(channel: str, contact: Contact, message: Message, smtp: AlertSett
     if channel == "wecom":
         answer = _post(address, {"msgtype": "markdown", "markdown": {"content": markdown}})
         _robot_answer(answer, "errcode")
+        if message.file:
+            media = _wecom_upload(address, *message.file)
+            answer = _post(address, {"msgtype": "file", "file": {"media_id": media}})
+            _robot_answer(answer, "errcode")
     elif channel == "dingtalk":
         secret = _resolve(contact.secret) if contact.secret else None
         answer = _post(_dingtalk_url(address, secret),
                        {"msgtype": "markdown", "markdown": {"title": message.subject, "text": markdown}})
         _robot_answer(answer, "errcode")
     elif channel == "feishu":
-        answer = _post(address, {"msg_type": "text", "content": {"text": f"{message.subject}\n{message.text}"}})
+        answer = _post(address, {"msg_type": "text",
+                                 "content": {"text": f"{message.subject}\n{message.markdown or message.text}"}})
         _robot_answer(answer, "code")
     else:
         answer = _post(address, {"what": message.what, "period": message.period, "subject": message.subject,
@@ -133,18 +182,21 @@ def _send_once(channel: str, contact: Contact, message: Message, smtp: AlertSett
 def _sent_before(con: duckdb.DuckDBPyConnection, message: Message, recipient: str, channel: str) -> bool:
     return bool(con.execute(
         "select count(*) from raw.deliveries where what = ? and period_label = ? and recipient = ? and channel = ? "
-        "and sha256 = ? and delivery_status = 'sent'", [message.what, message.period, recipient, channel, message.sha256]
+        "and coalesce(same_as, sha256) = ? and delivery_status = 'sent'",
+        [message.what, message.period, recipient, channel, message.same_as]
     ).fetchone()[0])
 
 
 def deliver(con: duckdb.DuckDBPyConnection, contact: Contact, message: Message, smtp: AlertSettings,
-            pause: float = 1.0) -> list[Outcome]:
+            sent_dir: Path) -> list[Outcome]:
     """Send `message` to `contact` by each of its channels not already sent, recording each in
-    raw.deliveries (a writer connection)."""
+    raw.deliveries (a writer connection) and keeping the bytes sent under `sent_dir`."""
     outcomes = []
+    kept = None
     for channel in contact.channels:
         outcome = Outcome(contact.name, channel, "already_sent")
         if not _sent_before(con, message, contact.name, channel):
+            kept = kept or message.keep(sent_dir)
             for attempt in range(1, ATTEMPTS + 1):
                 outcome.attempts = attempt
                 try:
@@ -155,9 +207,11 @@ def deliver(con: duckdb.DuckDBPyConnection, contact: Contact, message: Message, 
                     raise
                 except Exception as error:  # noqa: BLE001 - a failed channel is recorded, then retried next run
                     outcome.status, outcome.answer = "failed", f"{type(error).__name__}: {error}"[:2000]
-                    time.sleep(pause * attempt)
-            con.execute("insert into raw.deliveries values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    if attempt < ATTEMPTS:
+                        time.sleep(RETRY_PAUSE_SECONDS * attempt)
+            con.execute("insert into raw.deliveries (what, period_label, recipient, channel, sha256, sent_at, "
+                        "delivery_status, answer, attempts, same_as, kept) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [message.what, message.period, contact.name, channel, message.sha256, datetime.now(),
-                         outcome.status, outcome.answer, outcome.attempts])
+                         outcome.status, outcome.answer, outcome.attempts, message.same_as, str(kept)])
         outcomes.append(outcome)
     return outcomes

@@ -13,12 +13,12 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from flows.local_server import healthy
 from flows.settings import TIMEZONE
 from flows.writer import ensure_warehouse_limit
 
@@ -34,9 +34,10 @@ class Schedule:
 
 SCHEDULES = (
     Schedule("hourly-ingest", "ingest", "0 8-18 * * 1-5", {}, "每个工作日8—18时整点导入收件箱的新文件"),
-    Schedule("weekly-report", "report", "30 8 * * 1", {"kind": "weekly"}, "每周一8:30生成上周周报"),
-    Schedule("monthly-report", "report", "0 9 1 * *", {"kind": "monthly"}, "每月1日9:00生成上月月报"),
-    Schedule("annual-summary", "report", "0 9 5 1 *", {"kind": "annual"}, "每年1月5日9:00生成上年度总结"),
+    # scheduled reports go to their recipients (a 更正版 waits for a person: report_delivery.py)
+    Schedule("weekly-report", "report", "30 8 * * 1", {"kind": "weekly", "send": True}, "每周一8:30生成上周周报并发送"),
+    Schedule("monthly-report", "report", "0 9 1 * *", {"kind": "monthly", "send": True}, "每月1日9:00生成上月月报并发送"),
+    Schedule("annual-summary", "report", "0 9 5 1 *", {"kind": "annual", "send": True}, "每年1月5日9:00生成上年度总结并发送"),
     Schedule("monthly-reminders", "remind", "0 9 3 * *", {}, "每月3日9:00提醒未报送上月活动台账的单位（催报）"),
 )
 
@@ -68,7 +69,7 @@ def prefect_server(port: int = 4200, startup_seconds: int = 90) -> Iterator[str]
         yield configured
         return
     url = f"http://127.0.0.1:{port}/api"
-    if _healthy(url):
+    if healthy(url):
         yield url
         return
     # the UI asks the API at PREFECT_UI_API_URL, by default port 4200 whatever port it is served on
@@ -78,7 +79,7 @@ def prefect_server(port: int = 4200, startup_seconds: int = 90) -> Iterator[str]
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         deadline = time.monotonic() + startup_seconds
-        while not _healthy(url):
+        while not healthy(url):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"could not start a Prefect server on port {port}; start one with "
                                    "`prefect server start` and set PREFECT_API_URL")
@@ -87,25 +88,6 @@ def prefect_server(port: int = 4200, startup_seconds: int = 90) -> Iterator[str]
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def running_server(port: int) -> str | None:
-    """The API URL of the Prefect server `taizhang serve` runs on this machine, when it is up
-    and no Prefect API is configured; else None (a run then starts its own temporary server)."""
-    from prefect.settings import PREFECT_API_URL
-
-    if PREFECT_API_URL.value():
-        return None
-    url = f"http://127.0.0.1:{port}/api"
-    return url if _healthy(url, timeout=0.5) else None
-
-
-def _healthy(url: str, timeout: float = 2) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def serve_all(port: int = 4200) -> None:

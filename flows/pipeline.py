@@ -30,6 +30,7 @@ from prefect.settings import PREFECT_API_URL
 from prefect.utilities.annotations import quote
 
 from flows.extract import FileRead
+from flows.delivery import DeliveryFailed
 from flows.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract
 from flows.workers import BatchRead, check_in_workers, combine, read_batch, render_docs_in_worker, run_in_worker
 from flows.workers import start as start_workers
@@ -40,10 +41,11 @@ from flows.load import (
 )
 from flows.publish import publish_analyst_copy
 from flows.problems import open_problems, write_problems_csv, write_receipts
-from flows.alerts import notify_failure
-from flows.report import Report, build
+from flows.alerts import alert_correction, notify_failure
+from flows.report import Report, build_report
 from flows.report.pdf import to_pdf
-from flows.report.periods import between, previous
+from flows.report.periods import between, parse, previous, report_command
+from flows.report_delivery import Delivery, report_contacts, send_report, sent_editions
 from flows.settings import TIMEZONE, Settings
 from flows.tether import tether_temporary_server
 from flows.validate import Checks, rule_columns, unit_rules
@@ -363,7 +365,7 @@ def tell_units(settings: Settings, problems: pd.DataFrame, receipts: list[Path])
         except RecipientsError as error:
             logger.error("error receipts not sent: %s", error)
             return
-        outcomes = send_receipts(con, problems, receipts, contacts)
+        outcomes = send_receipts(con, problems, receipts, contacts, settings.sent_dir)
     for outcome in outcomes:
         if outcome.status == "failed":
             logger.warning("error receipt to %s by %s failed (the next ingest sends it): %s",
@@ -407,19 +409,23 @@ def _report_run_name() -> str:
 
 @flow(name="report", flow_run_name=_report_run_name, on_failure=[notify_failure], on_crashed=[notify_failure])
 def report(kind: str, period: str | None = None, end: str | None = None, scope: str | None = None,
-           warehouse: str | None = None, out: str | None = None, pdf: bool = False) -> Report:
+           warehouse: str | None = None, out: str | None = None, pdf: bool = False, send: bool = False,
+           correction: bool = False) -> Report:
     """Write a report: kind weekly (period 2021-W05), monthly (2021-03), annual or duty (2021, optional end date).
 
     Without a period (a scheduled run), the last complete period before the run's scheduled time
-    in Asia/Shanghai.
+    in Asia/Shanghai. With `send`, it goes to its recipients (report_delivery.py); a 更正版 with
+    changed figures only with `correction`, else the run says so and waits for a person.
     """
     settings = Settings.load(warehouse=warehouse, reports_out=out)
     logger = get_run_logger()
     if period is None:
         period = previous(kind, scheduled_day())
         logger.info("reporting on the last complete period: %s", period)
+    chosen = parse(kind, period, date.fromisoformat(end) if end else None)
     with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
-        result = build(con, settings, kind, period, date.fromisoformat(end) if end else None, scope)
+        sent = None if scope else sent_editions(con, kind, chosen.label)
+        result = build_report(con, settings, chosen, scope, sent)
     if pdf:
         result.pdf = to_pdf(result.docx)
     logger.info("wrote %s", result.docx)
@@ -430,7 +436,41 @@ def report(kind: str, period: str | None = None, end: str | None = None, scope: 
     links = [_link(path) for path in (result.docx, result.evidence, result.pdf) if path]
     create_markdown_artifact(key=f"report-{kind}", markdown="\n".join(links),
                              description=f"{result.docx.stem}：报告与证据文件")
+    if send:
+        result.delivery = send_to_recipients(settings, result, kind, period, end, correction)
     return result
+
+
+def send_to_recipients(settings: Settings, result: Report, kind: str, period: str, end: str | None,
+                       correction: bool) -> Delivery:
+    """The report to its recipients; a 更正版 waiting for a person is logged, shown and alerted; a
+    channel that failed fails the run (recorded: the next run sends it)."""
+    from flows.recipients import RecipientsError
+
+    logger = get_run_logger()
+    try:
+        contacts = report_contacts(settings, kind)
+    except RecipientsError as error:
+        if settings.recipients.exists():
+            raise
+        logger.warning("nothing sent: %s", error)
+        return Delivery(reason=str(error))
+    delivery = send_report(settings, result, kind, contacts, correction)
+    if delivery.waiting:
+        changed = "; ".join(f"{key}: {old} → {new}" for key, old, new in result.corrections)
+        command = report_command(kind, period, end, "--send", "--correction")
+        logger.warning("更正版 not sent: %s (%s); a person sends it with `%s`", delivery.reason, changed, command)
+        create_markdown_artifact(key=f"correction-{kind}", markdown=f"**{result.title}** 待确认后发送：{changed}",
+                                 description="更正版待发送")
+        alert_correction(result.title, changed, command)
+    elif delivery.reason:
+        logger.info("nothing sent: %s", delivery.reason)
+    for outcome in delivery.outcomes:
+        logger.info("%s %s → %s by %s", outcome.status, result.docx.name, outcome.recipient, outcome.channel)
+    if delivery.failed:
+        raise DeliveryFailed(f"{len(delivery.failed)} delivery(ies) of {result.docx.name} could not be sent (recorded "
+                             "in raw.deliveries, with the answer): the next run with --send sends them")
+    return delivery
 
 
 @flow(name="backfill", flow_run_name="backfill-{kind}-{first}-{last}", on_failure=[notify_failure])
@@ -484,7 +524,7 @@ def remind(month: str | None = None, warehouse: str | None = None) -> int:
             logger.info("%s %s → %s by %s", outcome.status, reminder.unit_name, outcome.recipient, outcome.channel)
     failed = [o for _, o in outcomes if o is not None and o.status == "failed"]
     if failed:
-        raise RuntimeError(f"{len(failed)} reminder(s) could not be sent (recorded in raw.deliveries); the next "
+        raise DeliveryFailed(f"{len(failed)} reminder(s) could not be sent (recorded in raw.deliveries); the next "
                            "run sends them")
     return sum(1 for _, o in outcomes if o is not None and o.status == "sent")
 

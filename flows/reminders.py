@@ -68,12 +68,13 @@ def send_reminders(settings: Settings, owed: list[Reminder],
                 out.append((reminder, None))
                 continue
             message = Message("reminder", reminder.month, f"【台账催报】{reminder.slot_name}活动台账", reminder.text)
-            out += [(reminder, outcome) for outcome in deliver(con, contact, message, AlertSettings.load())]
+            outcomes = deliver(con, contact, message, AlertSettings.load(), settings.sent_dir)
+            out += [(reminder, outcome) for outcome in outcomes]
     return out
 
 
 def send_receipts(con: duckdb.DuckDBPyConnection, problems: pd.DataFrame, receipts: list[Path],
-                  contacts: dict[str, Contact]) -> list[Outcome]:
+                  contacts: dict[str, Contact], sent_dir: Path) -> list[Outcome]:
     """Each unit with open problems and a contact gets its error receipt, once while its problems
     are unchanged; a unit that was sent one and has none left gets 已全部更正, once. `con` writes
     the warehouse (the ingest that calls this is its writer)."""
@@ -90,12 +91,12 @@ def send_receipts(con: duckdb.DuckDBPyConnection, problems: pd.DataFrame, receip
             message = Message("receipt", unit, f"【错误回执】{unit}：{len(found)}条数据问题待更正", text,
                               attachments, key)
         else:
-            last = con.execute("select any_value(sha256 order by sent_at desc) from raw.deliveries "
+            last = con.execute("select any_value(coalesce(same_as, sha256) order by sent_at desc) from raw.deliveries "
                                "where what = 'receipt' and period_label = ? and delivery_status = 'sent'",
                                [unit]).fetchone()[0]
             if last is None:
                 continue  # never told of a problem: nothing to close
             message = Message("receipt_closed", unit, f"【错误回执】{unit}：问题已全部更正",
                               f"{unit}：此前回执中的数据问题已全部更正，谢谢。", key=f"all-corrected|{last}")
-        outcomes += deliver(con, contact, message, AlertSettings.load())
+        outcomes += deliver(con, contact, message, AlertSettings.load(), sent_dir)
     return outcomes

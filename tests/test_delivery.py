@@ -8,9 +8,11 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import socket
 import threading
 import urllib.parse
+from pathlib import Path
 from email import message_from_bytes
 from email.policy import default
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -18,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import duckdb
 import pytest
 
+from flows.delivery import DeliveryFailed
+from test_ops import smtp_server  # noqa: F401 - a local SMTP server that requires STARTTLS
 from test_compliance import year  # noqa: F401 - the small year with a missing October ledger
 
 
@@ -36,9 +40,17 @@ def robots():
 
     class Robot(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - http.server's name
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            data = self.rfile.read(int(self.headers["Content-Length"]))
             url = urllib.parse.urlparse(self.path)
             query = dict(urllib.parse.parse_qsl(url.query))
+            if url.path == "/upload_media":  # 企业微信's file upload: multipart/form-data, field "media"
+                boundary = self.headers.get_param("boundary").encode()
+                (part,) = [p for p in data.split(b"--" + boundary) if p.strip(b"-\r\n")]
+                head, _, content = part.partition(b"\r\n\r\n")
+                fields = dict(re.findall(r'(\w+)="([^"]*)"', head.decode("utf-8")))  # browsers' raw UTF-8 names
+                body = {"name": fields["name"], "filename": fields["filename"], "bytes": content.removesuffix(b"\r\n")}
+            else:
+                body = json.loads(data)
             if failures.get(url.path, 0) > 0:
                 failures[url.path] -= 1
                 answer = {"errcode": 45009, "errmsg": "api freq out of limit"}
@@ -51,6 +63,8 @@ def robots():
             else:
                 received.append((url.path, query, body))
                 answer = {"code": 0} if url.path == "/feishu" else {"errcode": 0, "errmsg": "ok"}
+                if url.path == "/upload_media":
+                    answer["media_id"] = f"media-{len(received)}"
             data = json.dumps(answer).encode()
             self.send_response(500 if answer.get("errcode") and url.path == "/webhook" else 200)  # a plain hook: HTTP
             self.send_header("Content-Type", "application/json")
@@ -102,7 +116,7 @@ def test_reminders_arrive_once_by_each_channel_and_a_failed_robot_is_retried(
     monkeypatch.setenv("TAIZHANG_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("TAIZHANG_SMTP_PORT", str(port))
     monkeypatch.setenv("TAIZHANG_SMTP_TLS", "none")
-    monkeypatch.setattr("flows.delivery.time.sleep", lambda seconds: None)  # no waiting between tries
+    monkeypatch.setattr("flows.delivery.RETRY_PAUSE_SECONDS", 0)  # no waiting between tries
     command = ["--warehouse", str(year.warehouse), "remind", "--month", "2021-10"]
 
     assert main(command) == 0
@@ -142,8 +156,8 @@ def test_the_scheduled_reminder_run_fails_when_a_channel_fails_and_the_next_run_
     recipients = tmp_path / "recipients.yaml"
     recipients.write_text(f"units:\n  办公室: {{name: 办公室群, webhook: \"{base}/webhook\"}}\n", encoding="utf-8")
     monkeypatch.setenv("TAIZHANG_RECIPIENTS", str(recipients))
-    monkeypatch.setattr("flows.delivery.time.sleep", lambda seconds: None)
-    with pytest.raises(RuntimeError, match="1 reminder.s. could not be sent"):
+    monkeypatch.setattr("flows.delivery.RETRY_PAUSE_SECONDS", 0)
+    with pytest.raises(DeliveryFailed, match="1 reminder.s. could not be sent"):
         remind(month="2021-10", warehouse=str(year.warehouse))
     failures["/webhook"] = 0
     from flows.cli import main  # the next run, by hand this time (one flow run per test keeps the test server calm)
@@ -196,3 +210,97 @@ def test_each_unit_gets_its_error_receipt_once_and_one_all_corrected_message(
     run()
     assert [m["Subject"] for _, m in mails] == ["【错误回执】研究室：1条数据问题待更正", "【错误回执】研究室：问题已全部更正"]
     assert len(received) == 2
+
+
+def test_a_report_goes_to_its_recipients_once_and_a_changed_period_only_as_a_correction_a_person_sends(
+        prefect, tmp_path, robots, smtp_server, monkeypatch, capsys):
+    """The 更正版 path end to end: send the October report; an October ledger arrives late; the
+    rebuild is a 更正版 that the plain --send refuses; --send --correction sends it, saying what
+    changed; sending it again sends nothing. Mail goes through STARTTLS."""
+    from flows.cli import main
+    from flows.pipeline import ingest
+    from flows.settings import Settings
+    from test_compliance import write_year
+    from workbooks import LEDGER_HEADER, write_xlsx
+
+    base, received, _ = robots
+    port, cafile, mails = smtp_server
+    settings = Settings.load().under(tmp_path / "year")
+    settings.inbox.mkdir(parents=True)
+    write_year(settings.inbox)
+    ingest(warehouse=str(settings.warehouse), inbox=str(settings.inbox), reports=str(settings.reports_out),
+           settle_seconds=0)
+    recipients = tmp_path / "recipients.yaml"
+    recipients.write_text(
+        "reports:\n  monthly:\n"
+        "    - {name: 巡回指导组, email: xhzdz@example.org}\n"
+        f"    - {{name: 指导组群, wecom: \"{base}/send?key=env:WECOM_KEY\", feishu: \"{base}/feishu\"}}\n"
+        f"    - {{name: 钉钉群, dingtalk: \"{base}/dingtalk?access_token=t\", secret: SECdemo}}\n", encoding="utf-8")
+    for name, value in {"TAIZHANG_RECIPIENTS": str(recipients), "WECOM_KEY": "k-secret-2",
+                        "TAIZHANG_ALERT_WEBHOOK": f"{base}/alerts",
+                        "TAIZHANG_SMTP_HOST": "localhost", "TAIZHANG_SMTP_PORT": str(port),
+                        "TAIZHANG_SMTP_CAFILE": str(cafile)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("flows.delivery.RETRY_PAUSE_SECONDS", 0)
+    send = ["--warehouse", str(settings.warehouse), "report", "monthly", "--month", "2021-10",
+            "--out", str(settings.reports_out), "--send"]
+
+    assert main(send) == 0
+    docx = settings.reports_out / "XX市社科联_月报_2021-10.docx"
+    evidence = settings.reports_out / "XX市社科联_月报_2021-10_evidence.csv"
+    ((encrypted, to, content),) = mails
+    mail = message_from_bytes(content, policy=default)
+    title = mail["Subject"]
+    assert encrypted and to == ["xhzdz@example.org"] and "2021年10月" in title and "更正版" not in title
+    attachments = {a.get_filename(): a.get_content() for a in mail.iter_attachments()}
+    assert attachments.keys() == {docx.name, evidence.name}  # Chinese names intact (RFC 2231 on the wire)
+    assert attachments[docx.name] == docx.read_bytes() and content.isascii()
+    assert "报告期：2021年10月1日至2021年10月31日" in mail.get_body(("plain",)).get_content()
+    by_path = {path: body for path, _, body in received}
+    assert sorted(by_path) == ["/dingtalk", "/feishu", "/send", "/upload_media"]
+    assert by_path["/send"]["msgtype"] == "file" and by_path["/upload_media"]["filename"] == docx.name
+    assert by_path["/upload_media"]["bytes"] == docx.read_bytes()
+    markdown = next(b for p, _, b in received if p == "/send" and b["msgtype"] == "markdown")["markdown"]["content"]
+    assert markdown.startswith(f"### {title}") and str(docx) in markdown
+    assert str(docx) in by_path["/dingtalk"]["markdown"]["text"]
+
+    write_xlsx(settings.inbox / "办公室2021年10月学习活动台账.xlsx", {"台账": [  # the missing October ledger, late
+        ["办公室2021年10月学习活动台账"], ["填报单位：办公室"], LEDGER_HEADER,
+        [1, "2021-10-20", "集体学习", "办公室10月集体学习", "办公室", None, None, 6]]})
+    assert main(["--warehouse", str(settings.warehouse), "--inbox", str(settings.inbox), "ingest"]) == 0
+    capsys.readouterr()
+
+    assert main(send) == 1  # the rebuild is a 更正版: a plain --send sends nothing and says how
+    corrected = settings.reports_out / "XX市社科联_月报_2021-10（更正版）.docx"
+    assert corrected.exists()
+    err = capsys.readouterr().err
+    assert "is a 更正版" in err and "taizhang report monthly --month 2021-10 --send --correction" in err
+    (alert,) = [body for path, _, body in received if path == "/alerts"]  # ops are told it waits for a person
+    assert alert["text"] == f"【taizhang】report 更正版待发送：{title}（更正版）（待确认）"
+    assert "--send --correction" in alert["message"]
+    assert len(mails) == 1 and len(received) == 6
+
+    assert main(send + ["--correction"]) == 0
+    (_, _, content) = mails[1]
+    mail = message_from_bytes(content, policy=default)
+    assert mail["Subject"] == f"{title}（更正版）"
+    assert {a.get_filename() for a in mail.iter_attachments()} == {corrected.name,
+                                                                    "XX市社科联_月报_2021-10（更正版）_evidence.csv"}
+    text = mail.get_body(("plain",)).get_content()
+    assert "本版为更正版" in text and "（2021-10-01至2021-10-31）：" in text and " → " in text
+    assert len(received) == 11
+
+    assert main(send + ["--correction"]) == 0  # the same 更正版 again: nothing arrives twice
+    assert capsys.readouterr().out.count("already_sent") == 4
+    assert len(mails) == 2 and len(received) == 11
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rows = con.execute("select what, period_label, recipient, channel, sha256, kept from raw.deliveries "
+                           "where delivery_status = 'sent' order by sent_at").fetchall()
+    assert len(rows) == 8 and {r[0] for r in rows} == {"report_monthly"}
+    kept = Path(rows[-1][5])
+    assert (kept / corrected.name).read_bytes() == attachments_of(mails[1])[corrected.name]  # the bytes sent, kept
+    assert "k-secret-2" not in " ".join(str(v) for row in rows for v in row)
+
+
+def attachments_of(sent) -> dict[str, bytes]:
+    return {a.get_filename(): a.get_content() for a in message_from_bytes(sent[2], policy=default).iter_attachments()}

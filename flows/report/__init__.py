@@ -8,19 +8,33 @@ values of each of its windows, and the record lists, tables and charts it names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from flows.metrics import measures, metric_labels, metric_values, resolve_scope
 from flows.report.document import OfficialDocument
-from flows.report.evidence import compare, write_evidence
+from flows.report.evidence import compare, differences, figure_values, write_evidence
 from flows.report.notes import read_notes
 from flows.report.periods import ReportPeriod, parse
 from flows.report.records import write_list
 from flows.report.tables import charts, tables
 from flows.report.template import Figure, Sources, WindowValues, render
 from flows.settings import Settings
+
+
+CORRECTED = "（更正版）"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The figures of a report's editions already sent (report_delivery.py): a rebuild whose
+    figures differ from the first is a 更正版; a correction's mail names what changed since the last."""
+
+    first: dict[str, str]
+    last: dict[str, str]
+    last_sent_at: datetime
 
 
 @dataclass
@@ -32,6 +46,12 @@ class Report:
     missing_notes: list[str] = field(default_factory=list)  # sections left as 【待补充：…】
     changes: list[str] = field(default_factory=list)        # figures that differ from the last build
     pdf: Path | None = None
+    title: str = ""
+    period: ReportPeriod | None = None
+    scope: str | None = None
+    corrected: bool = False                                 # a 更正版: its figures differ from the edition sent
+    corrections: list[tuple[str, str, str]] = field(default_factory=list)  # (figure, as last sent, now)
+    delivery: object | None = None                          # report_delivery.Delivery, when it was sent
 
 
 def report_stem(org: str, period: ReportPeriod) -> str:
@@ -40,8 +60,9 @@ def report_stem(org: str, period: ReportPeriod) -> str:
 
 
 def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, period: ReportPeriod,
-                 scope: str | None = None) -> Report:
-    """Write one report (.docx) and its evidence (.csv) for a period and scope."""
+                 scope: str | None = None, sent: Sent | None = None) -> Report:
+    """Write one report (.docx) and its evidence (.csv) for a period and scope; with `sent`, the
+    figures of the editions already sent, a report whose figures differ is the 更正版."""
     scope_name = resolve_scope(con, scope)
     values = {name: metric_values(con, w.start, w.end, scope_name) for name, w in period.windows.items()}
     org = scope_name or settings.org_name
@@ -61,11 +82,17 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, period: Rep
     )
     template = (settings.templates_dir / f"{period.kind}.md").read_text(encoding="utf-8")
     rendered = render(template, sources)
+    now = figure_values(rendered.figures)
+    corrected = sent is not None and now != sent.first
+    if corrected:
+        stem += CORRECTED
+    title = ""
 
     document = OfficialDocument()
     for kind, *parts in rendered.blocks:
         if kind == "title":
-            document.title(parts[0])
+            title = parts[0] + (CORRECTED if corrected else "")
+            document.title(title)
         elif kind == "heading":
             document.heading(parts[0], parts[1])
         elif kind == "paragraph":
@@ -79,10 +106,12 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, period: Rep
     evidence = settings.reports_out / f"{stem}_evidence.csv"
     changes = compare(evidence, rendered.figures)
     write_evidence(con, evidence, rendered.figures, scope_name)
-    return Report(docx, evidence, rendered.figures, notes_path, rendered.missing_notes, changes)
+    return Report(docx, evidence, rendered.figures, notes_path, rendered.missing_notes, changes, title=title,
+                  period=period, scope=scope_name, corrected=corrected,
+                  corrections=differences(sent.last, now) if sent else [])
 
 
 def build(con: duckdb.DuckDBPyConnection, settings: Settings, kind: str, period: str, end=None,
-          scope: str | None = None) -> Report:
+          scope: str | None = None, sent: Sent | None = None) -> Report:
     """`build_report` from the command line's words: ('monthly', '2021-03'), ('annual', '2021', end) …"""
-    return build_report(con, settings, parse(kind, period, end), scope)
+    return build_report(con, settings, parse(kind, period, end), scope, sent)

@@ -23,16 +23,29 @@ def _key(metric_id, start, end) -> str:
     return f"{metric_id} {start}…{end}"
 
 
+def read_figures(path: Path) -> dict[str, str]:
+    """The figures an evidence file records: `metric start…end` → value."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        return {_key(r["metric_id"], r["period_start"], r["period_end"]): r["value"] for r in csv.DictReader(handle)}
+
+
+def figure_values(figures: list[Figure]) -> dict[str, str]:
+    """The figures of a report as its evidence file records them."""
+    return {_key(f.metric_id, f.period_start, f.period_end): str(f.value) for f in figures}
+
+
+def differences(before: dict[str, str], now: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(figure, before, now) for each figure that differs; a figure a template leaves out when it
+    is 0 appears or vanishes: written —."""
+    return sorted((key, before.get(key, "—"), now.get(key, "—"))
+                  for key in before.keys() | now.keys() if before.get(key) != now.get(key))
+
+
 def compare(previous: Path, figures: list[Figure]) -> list[str]:
     """The figures whose value differs from the evidence file of the last build (none if there was none)."""
     if not previous.exists():
         return []
-    with open(previous, newline="", encoding="utf-8-sig") as handle:
-        before = {_key(r["metric_id"], r["period_start"], r["period_end"]): r["value"] for r in csv.DictReader(handle)}
-    now = {_key(f.metric_id, f.period_start, f.period_end): str(f.value) for f in figures}
-    # a figure a template leaves out when it is 0 appears or vanishes: written — here
-    return sorted(f"{key}: {before.get(key, '—')} → {now.get(key, '—')}"
-                  for key in before.keys() | now.keys() if before.get(key) != now.get(key))
+    return [f"{key}: {old} → {new}" for key, old, new in differences(read_figures(previous), figure_values(figures))]
 
 
 def write_evidence(con: duckdb.DuckDBPyConnection, path: Path, figures: list[Figure], scope: str | None) -> Path:

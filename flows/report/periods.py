@@ -13,6 +13,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 
+PERIOD_OPTIONS = {  # kind -> the command line's period option and its form
+    "weekly": ("--week", "YYYY-Www"),
+    "monthly": ("--month", "YYYY-MM"),
+    "annual": ("--year", "YYYY"),
+    "duty": ("--year", "YYYY"),
+}
+
+
+def report_command(kind: str, period: str, end: str | None = None, *options: str) -> str:
+    """The command that writes this report: `taizhang report monthly --month 2021-07 …`."""
+    return " ".join(["taizhang report", kind, PERIOD_OPTIONS[kind][0], period,
+                     *(["--end", end] if end else []), *options])
+
+
 @dataclass(frozen=True)
 class Window:
     """A named span of a report's period (`w` the week, `m` the month, `p` the month before, `y`
