@@ -20,3 +20,4 @@ bench: setup
 	.venv/bin/python bench/extract.py
 	.venv/bin/python bench/ingest.py
 	.venv/bin/python bench/pipeline.py
+	.venv/bin/python bench/commands.py

@@ -48,15 +48,15 @@ EXAMPLES = {
 }
 
 
-REPORT_KINDS = (  # kind, period option, its form, help, description
-    ("weekly", "--week", "YYYY-Www", "the weekly progress report (周报)",
+REPORT_KINDS = (  # kind, help, description (its period option: periods.PERIOD_OPTIONS)
+    ("weekly", "the weekly progress report (周报)",
      "Write the weekly progress report (周报) for an ISO week, Monday to Sunday."),
-    ("monthly", "--month", "YYYY-MM", "the monthly progress report (月报)",
+    ("monthly", "the monthly progress report (月报)",
      "Write the monthly progress report (月报) for one calendar month: tables by type and unit, "
      "month-on-month change, publicity figures and a chart."),
-    ("annual", "--year", "YYYY", "the annual summary (年度总结)",
+    ("annual", "the annual summary (年度总结)",
      "Write the annual summary (年度总结) for a year, or up to a cut-off date."),
-    ("duty", "--year", "YYYY", "the duty report (述职报告)",
+    ("duty", "the duty report (述职报告)",
      "Write the duty report (述职报告) for a year up to a cut-off date."),
 )
 
@@ -174,14 +174,21 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "and row behind it), and optionally a PDF. Templates: "
                                                   "reports/templates/; the analyst's text per report: reports/notes/."))
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
-    for kind, option, metavar, help_text, description in REPORT_KINDS:
+    from flows.report.periods import PERIOD_OPTIONS
+
+    for kind, help_text, description in REPORT_KINDS:
         parser_ = kinds.add_parser(kind, parents=[common], help=help_text,
                                    **_parser_kwargs(kind, description))
+        option, metavar = PERIOD_OPTIONS[kind]
         parser_.add_argument(option, required=True, metavar=metavar, dest="period", help="the period to report on")
         if kind in ("annual", "duty"):
             parser_.add_argument("--end", required=kind == "duty", type=_iso_date, metavar="YYYY-MM-DD",
                                  help="cut-off date" + (" (default 31 December)" if kind == "annual" else ""))
         _report_options(parser_)
+        parser_.add_argument("--send", action="store_true",
+                             help="send it to its recipients (reports/recipients.yaml), once per recipient")
+        parser_.add_argument("--correction", action="store_true",
+                             help="with --send: send the 更正版 of a period already sent whose figures changed")
     return parser
 
 
@@ -350,13 +357,13 @@ PLAIN_COMMANDS = {"dictionary": _dictionary, "problems": _problems, "metrics": _
 def _user_errors() -> tuple[type[Exception], ...]:
     """What a command reports in one line (exit 2) instead of a traceback: the user can act on it."""
     from flows.metrics import UnknownMetric, UnknownScope
-    from flows.delivery import SecretMissing
+    from flows.delivery import DeliveryFailed, SecretMissing
     from flows.recipients import RecipientsError
     from flows.report.pdf import PdfUnavailable
     from flows.report.tables import FontMissing
     from flows.warehouse import WarehouseBusy, WarehouseMissing, WarehouseUnusable
 
-    return (WarehouseMissing, WarehouseBusy, WarehouseUnusable, RecipientsError, SecretMissing, UnknownScope,
+    return (WarehouseMissing, WarehouseBusy, WarehouseUnusable, RecipientsError, SecretMissing, DeliveryFailed, UnknownScope,
             UnknownMetric, ValueError, PdfUnavailable, FontMissing)
 
 
@@ -382,9 +389,11 @@ def main(argv: list[str] | None = None) -> int:
             from flows.workers import start as start_workers
 
             start_workers()  # their imports run while Prefect starts
-        from flows import pipeline
+        from flows.local_server import prefect_api
 
-        with _running_server(settings) if args.command != "serve" else nullcontext():
+        with prefect_api(settings) if args.command != "serve" else nullcontext():
+            from flows import pipeline  # with the API chosen: no temporary server prepared when there is one
+
             return _run_flow_command(args, settings, pipeline)
     except _user_errors() as error:
         print(error, file=sys.stderr)
@@ -396,18 +405,6 @@ def main(argv: list[str] | None = None) -> int:
               f"(No space left on device): nothing half-written was kept; free space there and run "
               f"`taizhang {args.command}` again", file=sys.stderr)
         return 1
-
-
-def _running_server(settings: Settings):
-    """Run against `taizhang serve`'s Prefect server when it is up and no Prefect API is
-    configured (no server to start: seconds saved, and the run appears in its UI); otherwise
-    each run starts a temporary one."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from flows.ops import running_server
-
-    url = running_server(settings.serve_port)
-    return temporary_settings(updates={PREFECT_API_URL: url}) if url else nullcontext()
 
 
 def _disk_full(error: BaseException | None) -> bool:
@@ -535,9 +532,48 @@ def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) ->
 
         end = getattr(args, "end", None)
         parse(args.kind, args.period, end)  # a bad period is refused before any flow run starts
+        if args.send:
+            _check_can_send(args, settings)
         report = pipeline.report(args.kind, args.period, end=end.isoformat() if end else None, scope=args.scope,
-                                 warehouse=str(settings.warehouse), out=args.out, pdf=args.pdf)
+                                 warehouse=str(settings.warehouse), out=args.out, pdf=args.pdf, send=args.send,
+                                 correction=args.correction)
         print_report(report)
+        if report.delivery is not None:
+            return print_delivery(report, args)
+    return 0
+
+
+def _check_can_send(args: argparse.Namespace, settings: Settings) -> None:
+    """`--send` is refused before any flow run when it could send nothing."""
+    from flows.recipients import RecipientsError
+    from flows.report_delivery import report_contacts
+
+    if args.scope:
+        raise ValueError(f"--send with --scope {args.scope}: recipients receive the whole organisation's reports; "
+                         "leave out --scope to send")
+    if not report_contacts(settings, args.kind):
+        raise RecipientsError(f"{settings.recipients} names no recipients for {args.kind} reports: add them under "
+                              f"`reports: {args.kind}:` (see reports/recipients.example.yaml)")
+
+
+def print_delivery(report, args: argparse.Namespace) -> int:
+    """Who the report went to; exit 1 when a 更正版 waits for --correction (a channel that failed
+    fails the flow: DeliveryFailed)."""
+    from flows.report.periods import report_command
+
+    delivery = report.delivery
+    for outcome in delivery.outcomes:
+        print(f"  {outcome.status:<12} {report.docx.name} → {outcome.recipient} by {outcome.channel}"
+              + (f": {outcome.answer}" if outcome.status == "failed" else ""))
+    if delivery.waiting:
+        for key, old, new in report.corrections:
+            print(f"更正 / corrected: {key}: {old} → {new}")
+        end = getattr(args, "end", None)
+        print(f"{report.docx.name} is a 更正版: this period's report was sent and its figures have changed (above); "
+              f"nothing was sent: check it, then send it with "
+              f"`{report_command(args.kind, args.period, end.isoformat() if end else None, '--send', '--correction')}`",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -13,10 +13,12 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TIMEZONE = "Asia/Shanghai"  # the office's: schedules, the last complete period, due dates
 
-# Nothing phones home (the users' networks reach nothing outside): Great Expectations and
-# Prefect's server send usage data unless told not to. Every command imports this first.
+# Nothing phones home (the users' networks reach nothing outside): Great Expectations, Prefect's
+# server and Prefect's client (DO_NOT_TRACK) send usage data unless told not to. Every command
+# imports this first.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 def _number(env, name: str, default: float) -> float:
@@ -56,6 +58,9 @@ class Settings:
     wechat_account: str | None = None
     # the port `taizhang serve` runs its Prefect server on: commands run against it when it is up
     serve_port: int = 4200
+    # commands share one local Prefect API server, which ends itself after this many idle
+    # minutes (flows/local_server.py); 0: each command starts its own temporary server
+    shared_server_idle_minutes: float = 10.0
     # a Dask scheduler that `taizhang ingest --dask` reads on when none is named
     dask_address: str | None = None
     # how long a command waits for another process that holds the warehouse file, then says so
@@ -83,6 +88,8 @@ class Settings:
             wechat_account=env.get("TAIZHANG_WECHAT_ACCOUNT") or None,
             dask_address=env.get("TAIZHANG_DASK_ADDRESS") or None,
             serve_port=int(_number(env, "TAIZHANG_SERVE_PORT", cls.serve_port)),
+            shared_server_idle_minutes=_number(env, "TAIZHANG_SHARED_SERVER_IDLE_MINUTES",
+                                               cls.shared_server_idle_minutes),
             lock_wait_seconds=_number(env, "TAIZHANG_LOCK_WAIT_SECONDS", cls.lock_wait_seconds),
         )
 
@@ -90,6 +97,11 @@ class Settings:
     def data_docs(self) -> Path:
         """Where each ingest renders the Great Expectations data docs (open index.html)."""
         return self.reports_out / "data_docs"
+
+    @property
+    def sent_dir(self) -> Path:
+        """Where every message sent is kept, byte for byte (raw.deliveries.kept names its folder)."""
+        return self.warehouse.parent / "sent"
 
     @property
     def receipts(self) -> Path:

@@ -46,3 +46,6 @@ def pytest_configure(config):
     # tests write a file and ingest it at once; the inbox's wait for files still being copied
     # in has its own tests (test_busy_inbox.py)
     os.environ.setdefault("TAIZHANG_SETTLE_SECONDS", "0")
+    # commands the tests start each use their own temporary Prefect server, tied to them; the
+    # shared local server that commands use by default has its own tests (test_local_server.py)
+    os.environ.setdefault("TAIZHANG_SHARED_SERVER_IDLE_MINUTES", "0")
