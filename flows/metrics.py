@@ -5,10 +5,13 @@ The definitions live in `sql/metrics/`; this module only asks for them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 class UnknownScope(Exception):
@@ -39,6 +42,31 @@ def metric_values(con: duckdb.DuckDBPyConnection, start: date, end: date, scope:
         [start, end, resolve_scope(con, scope), source, source],
     ).fetchall()
     return {metric_id: int(value) for metric_id, value in rows}
+
+
+@dataclass(frozen=True)
+class WindowFigures:
+    """Every metric's value in a window and the source rows behind each (what a report needs of it)."""
+
+    values: dict[str, int]
+    evidence: pd.DataFrame   # metric_id, path, sheet, row_number
+
+
+def window_figures(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> WindowFigures:
+    """`metric_values` and `evidence` of one window from one pass over its members (metrics.figures)."""
+    table = con.execute("select metric_id, value, places from metrics.figures(?::date, ?::date, scope_name := ?)",
+                        [start, end, resolve_scope(con, scope)]).arrow()
+    if isinstance(table, pa.RecordBatchReader):
+        table = table.read_all()
+    values = {m: int(v) for m, v in zip(table["metric_id"].to_pylist(), table["value"].to_pylist())
+              if m != "village_items"}
+    places = table["places"].combine_chunks()
+    rows = pc.list_flatten(places)
+    found = pa.table({"metric_id": pc.take(table["metric_id"], pc.list_parent_indices(places)),
+                      "path": rows.field("path"), "sheet": rows.field("sheet"), "row_number": rows.field("row_number")})
+    evidence = found.group_by(found.column_names).aggregate([]).to_pandas(  # each source row once
+        types_mapper=lambda kind: pd.Int64Dtype() if pa.types.is_integer(kind) else None)
+    return WindowFigures(values, evidence.sort_values(found.column_names, ignore_index=True))
 
 
 def activity_metrics(con: duckdb.DuckDBPyConnection, start: date, end: date, scope: str | None = None) -> dict[str, int]:

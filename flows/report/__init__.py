@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows.metrics import measures, metric_labels, metric_values, resolve_scope
+from flows.metrics import evidence as metric_evidence
+from flows.metrics import measures, metric_labels, resolve_scope, window_figures
 from flows.report.document import OfficialDocument
 from flows.report.evidence import compare, differences, figure_values, write_evidence
 from flows.report.notes import read_notes
@@ -64,7 +65,8 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, period: Rep
     """Write one report (.docx) and its evidence (.csv) for a period and scope; with `sent`, the
     figures of the editions already sent, a report whose figures differ is the 更正版."""
     scope_name = resolve_scope(con, scope)
-    values = {name: metric_values(con, w.start, w.end, scope_name) for name, w in period.windows.items()}
+    figures = {name: window_figures(con, w.start, w.end, scope_name) for name, w in period.windows.items()}
+    values = {name: found.values for name, found in figures.items()}
     org = scope_name or settings.org_name
     stem = report_stem(org, period)
     notes_path = settings.notes_dir / f"{stem}.md"
@@ -105,7 +107,10 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, period: Rep
     docx = document.save(settings.reports_out / f"{stem}.docx")
     evidence = settings.reports_out / f"{stem}_evidence.csv"
     changes = compare(evidence, rendered.figures)
-    write_evidence(con, evidence, rendered.figures, scope_name)
+    by_window = {(w.start, w.end): figures[name].evidence for name, w in period.windows.items()}
+    write_evidence(evidence, rendered.figures,
+                   lambda start, end: by_window.get((start, end)) if (start, end) in by_window
+                   else metric_evidence(con, start, end, scope_name))
     return Report(docx, evidence, rendered.figures, notes_path, rendered.missing_notes, changes, title=title,
                   period=period, scope=scope_name, corrected=corrected,
                   corrections=differences(sent.last, now) if sent else [])

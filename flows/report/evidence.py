@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
+from typing import Callable
 
-import duckdb
+import pandas as pd
 
-from flows.metrics import evidence
 from flows.report.template import Figure
 
 COLUMNS = ["metric_id", "period_start", "period_end", "scope", "value", "written_as", "path", "sheet", "row_number"]
@@ -48,15 +49,16 @@ def compare(previous: Path, figures: list[Figure]) -> list[str]:
     return [f"{key}: {old} → {new}" for key, old, new in differences(read_figures(previous), figure_values(figures))]
 
 
-def write_evidence(con: duckdb.DuckDBPyConnection, path: Path, figures: list[Figure], scope: str | None) -> Path:
-    """Write the evidence CSV (UTF-8 with BOM, so Excel opens it right)."""
+def write_evidence(path: Path, figures: list[Figure], evidence: Callable[[date, date], pd.DataFrame]) -> Path:
+    """Write the evidence CSV (UTF-8 with BOM, so Excel opens it right); `evidence(start, end)`
+    gives the source rows of each metric in a window (metric_id, path, sheet, row_number)."""
     windows = defaultdict(set)
     for f in figures:
         if f.places is None:
             windows[(f.period_start, f.period_end)].add(f.metric_id)
     rows = defaultdict(list)
     for (start, end), metric_ids in windows.items():
-        found = evidence(con, start, end, scope)
+        found = evidence(start, end)
         for metric_id, *place in found[found["metric_id"].isin(metric_ids)].itertuples(index=False):
             rows[(metric_id, start, end)].append(place)
     path.parent.mkdir(parents=True, exist_ok=True)

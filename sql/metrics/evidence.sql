@@ -1,7 +1,7 @@
 -- Table macro: one row per source row behind a metric's value for [start_on, end_on] and a scope:
--- the file, sheet and row a person can open to check the figure.
+-- the file, sheet and row a person can open to check the figure (metrics.figures' places).
 create or replace macro metrics.evidence(start_on, end_on, scope_name := null) as table
-    select distinct members.metric_id, place.path, place.sheet, place.row_number
-    from metrics.members(start_on, end_on, scope_name := scope_name) as members,
-         unnest(members.places) as t(place)
-    order by members.metric_id, place.path, place.sheet, place.row_number
+    select distinct figures.metric_id, place.path, place.sheet, place.row_number
+    from metrics.figures(start_on, end_on, scope_name := scope_name) as figures,
+         unnest(figures.places) as t(place)
+    order by figures.metric_id, place.path, place.sheet, place.row_number

@@ -1,0 +1,25 @@
+-- Table macro: one row per metric of the catalogue for [start_on, end_on] and a scope: its value
+-- (the distinct items a counting metric counts, or the sum of a summing metric's amounts) and
+-- the source rows behind it (places: file, sheet, row), in one pass over the members. Values
+-- (metric_values) and evidence both come from here; a query that reads only values costs no
+-- more for the places (DuckDB drops the unused aggregate).
+create or replace macro metrics.figures(start_on, end_on, scope_name := null) as table
+    with members as (
+        select * from metrics.members(start_on, end_on, scope_name := scope_name)
+    ),
+
+    final as (
+        select
+            catalogue.metric_id,
+            catalogue.position,
+            case catalogue.aggregate
+                when 'sum' then coalesce(sum(members.amount), 0)
+                else count(distinct members.item_id)
+            end::bigint as value,
+            flatten(list(members.places) filter (where members.places is not null)) as places
+        from metrics.catalogue as catalogue
+        left join members using (metric_id)
+        group by catalogue.metric_id, catalogue.aggregate, catalogue.position
+    )
+
+    select metric_id, position, value, places from final order by position
