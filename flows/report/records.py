@@ -138,11 +138,22 @@ def _value(record: dict, field: str, style: str | None) -> str:
     return str(value)
 
 
+_COLUMNS: dict[str, set[str]] = {}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, source: str, params: dict) -> set[str]:
+    """The columns of a source's records (asked once per process: they are the models' own, and
+    asking costs DuckDB a plan of the whole source)."""
+    if source not in _COLUMNS:
+        _COLUMNS[source] = {d[0] for d in con.execute(f"select * from ({SOURCES[source]}) limit 0", params).description}
+    return _COLUMNS[source]
+
+
 def write_list(con: duckdb.DuckDBPyConnection, spec: RecordList, start: date, end: date, scope: str | None) -> Written:
     """The sentences of a record list for a period and scope, in date order, repeats written once."""
     query = SOURCES[spec.source]
     params = {k: v for k, v in {"start": start, "end": end, "scope": scope}.items() if f"${k}" in query}
-    columns = {d[0] for d in con.execute(f"select * from ({query}) limit 0", params).description}
+    columns = _columns(con, spec.source, params)
     where = []
     for n, (column, op, value) in enumerate(spec.filters):
         if column not in columns:
