@@ -111,16 +111,20 @@ def _read_state() -> dict | None:
 @contextmanager
 def prefect_api(settings: Settings) -> Iterator[str | None]:
     """Run what is inside against the API chosen above; yields its URL (None: a temporary server)."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     if PREFECT_API_URL.value():
         yield PREFECT_API_URL.value()
         return
+    updates = {}
     url = serve_url(settings.serve_port)
     if url is None and settings.shared_server_idle_minutes > 0:
         url = shared_server(settings.shared_server_idle_minutes * 60)
+        # run heartbeats are for a server's services to notice a run that died; the shared
+        # server runs none, and a heartbeat costs each run up to a second at its end
+        updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
     try:
-        with temporary_settings(updates={PREFECT_API_URL: url}) if url else nullcontext():
+        with temporary_settings(updates={PREFECT_API_URL: url, **updates}) if url else nullcontext():
             yield url
     finally:
         _send_pending_events()
