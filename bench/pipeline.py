@@ -6,7 +6,8 @@ load, publish; a real Prefect flow run against a Prefect server started here, as
 production) — rows/s, seconds per file, peak memory (RSS) and the ratios. Then, on the
 full warehouse: a re-run with nothing new, one new file and a new version of the unit
 register (each against the same file into an empty warehouse), the four report types,
-and the metric queries for a year.
+the metric queries for a year, and how ingest scales with workers (1, 2) and on a Dask
+LocalCluster.
 
     .venv/bin/python bench/pipeline.py [--quick]
 """
@@ -57,7 +58,7 @@ def duckdb_csv(paths: list[Path]) -> int:
                            [[str(p) for p in paths], columns]).fetchone()[0]
 
 
-def run_ingest(warehouse: Path, folder: Path, env: dict) -> tuple[float, float, str]:
+def run_ingest(warehouse: Path, folder: Path, env: dict, *options: str) -> tuple[float, float, str]:
     """`taizhang ingest` as ops would run it: seconds, peak RSS (MB) of its largest process, output.
 
     The RSS of the command and every process under it (the workers are forked from a server
@@ -67,7 +68,7 @@ def run_ingest(warehouse: Path, folder: Path, env: dict) -> tuple[float, float, 
 
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        command = subprocess.Popen([TAIZHANG, "--warehouse", str(warehouse), "ingest", "--inbox", str(folder)],
+        command = subprocess.Popen([TAIZHANG, "--warehouse", str(warehouse), "ingest", "--inbox", str(folder), *options],
                                    env=env, stdout=out, stderr=err, text=True)
         peak = 0
         root = psutil.Process(command.pid)
@@ -178,6 +179,29 @@ def new_register(full: Path, env: dict, work: Path) -> None:
           f"checked again), into an empty one {into_empty:.2f} s")
 
 
+def scaling(paths: list[Path], env: dict, work: Path) -> None:
+    """How ingest scales on this machine: the same inbox into empty warehouses with one worker,
+    two, and a Dask LocalCluster of two single-threaded worker processes (the scale-out path:
+    `taizhang ingest --dask ADDRESS` reads on any Dask cluster)."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    rows = raw_reader(paths)
+    print(f"scaling: {len(paths):,} files, {rows:,} rows, into empty warehouses ({os.cpu_count()} cores here)")
+    timings = {}
+    for workers in (1, 2):
+        timings[f"{workers} worker{'s' if workers > 1 else ''}"] = run_ingest(
+            work / f"scaling_{workers}.duckdb", paths[0].parent, {**env, "TAIZHANG_WORKERS": str(workers)})[0]
+    os.environ["TAIZHANG_WORKERS"] = "1"  # each Dask worker reads with one process of its own
+    with dask.config.set({"distributed.worker.daemon": False}), LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        timings["Dask LocalCluster (2×1)"] = run_ingest(work / "scaling_dask.duckdb", paths[0].parent, env,
+                                                       "--dask", cluster.scheduler_address, "--parallel", "2")[0]
+    del os.environ["TAIZHANG_WORKERS"]
+    for label, seconds in timings.items():
+        print(f"  {label:<24} {seconds:7.2f} s {rows / seconds:>11,.0f} rows/s  "
+              f"×{timings['1 worker'] / seconds:.2f} against 1 worker")
+
+
 def reports_and_metrics(work: Path, env: dict) -> None:
     from flows.demo import write_demo_inbox
     from flows.report import build
@@ -217,12 +241,14 @@ def main() -> None:
         work = Path(folder)
         env = {**os.environ, "PREFECT_API_URL": url, "TAIZHANG_REPORTS": str(work / "reports"),
                "PREFECT_HOME": str(work / "prefect")}
-        full = measure("many_small", inbox("many_small", 500 // scale, 2_000), env, work)
+        many_small = inbox("many_small", 500 // scale, 2_000)
+        full = measure("many_small", many_small, env, work)
         measure("tiny_files", inbox("tiny_files", 10_000 // scale, 10), env, work)
         one_new_file(full, env, work)
         new_register(full, env, work)
         reports_and_metrics(work, env)
         metrics_for_a_year(full)
+        scaling(many_small, env, work)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,8 @@ class Settings:
     settle_seconds: float = 60.0
     # address space of each worker that reads files, a cap on a runaway parser (never above the host's own limit)
     worker_memory_mb: int = 6144
+    # processes that read and validate files (up to 4, one per core)
+    workers: int = max(1, min(4, os.cpu_count() or 1))
     # the 微信公众号 whose detail exports are dropped in, when the file name does not say it
     wechat_account: str | None = None
     # the port `taizhang serve` runs its Prefect server on: commands run against it when it is up
@@ -85,6 +87,7 @@ class Settings:
             recipients=Path(env.get("TAIZHANG_RECIPIENTS") or cls.recipients),
             settle_seconds=_number(env, "TAIZHANG_SETTLE_SECONDS", cls.settle_seconds),
             worker_memory_mb=int(_number(env, "TAIZHANG_WORKER_MEMORY_MB", cls.worker_memory_mb)),
+            workers=max(1, int(_number(env, "TAIZHANG_WORKERS", cls.workers))),
             wechat_account=env.get("TAIZHANG_WECHAT_ACCOUNT") or None,
             dask_address=env.get("TAIZHANG_DASK_ADDRESS") or None,
             serve_port=int(_number(env, "TAIZHANG_SERVE_PORT", cls.serve_port)),

@@ -38,7 +38,7 @@ from flows.settings import Settings
 from flows.tether import watch
 from flows.validate import Checks, concat_problems, refusal_problems, render_docs, validate_files, validate_records
 
-WORKERS = max(1, min(4, os.cpu_count() or 1))
+WORKERS = Settings.load().workers  # TAIZHANG_WORKERS
 # imported once by the server the workers are forked from
 PRELOAD = ["flows.settings", "flows.extract", "flows.validate", "great_expectations"]
 _CONTEXT = multiprocessing.get_context("forkserver")
