@@ -1,7 +1,8 @@
 -- Table macro: one row per (unit, meeting rule, slot) owed in a slot overlapping [start_on, end_on],
 -- within a scope: the meetings of the rule's type the unit held in the slot (0 = 应开未开), with
--- the activities behind them. A slot is owed by a unit of the rule's type that existed on its
--- first day (a unit with no founding date is long established); rules: raw.meeting_rules.
+-- the activities behind them and the rows they come from (meeting_places). A slot is owed by a
+-- unit of the rule's type that existed on its first day (a unit with no founding date is long
+-- established); rules: raw.meeting_rules.
 create or replace macro marts.meeting_compliance(start_on, end_on, scope_name := null) as table
     with slots as (
         select rules.*, slots.*
@@ -19,7 +20,9 @@ create or replace macro marts.meeting_compliance(start_on, end_on, scope_name :=
         select owed.unit_name, owed.activity_type, owed.slot_start,
                count(activities.activity_id) as meetings,
                list(activities.activity_id order by activities.activity_on, activities.activity_id)
-                   filter (where activities.activity_id is not null) as activity_ids
+                   filter (where activities.activity_id is not null) as activity_ids,
+               flatten(list([{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in activities.lineage])
+                   filter (where activities.activity_id is not null)) as meeting_places
         from owed
         left join core.activities as activities
           on activities.unit_name = owed.unit_name
@@ -33,6 +36,7 @@ create or replace macro marts.meeting_compliance(start_on, end_on, scope_name :=
                core.slot_name(owed.slot_start, owed.per) as slot_name, owed.at_least,
                held.meetings, held.meetings >= owed.at_least as is_met,
                coalesce(held.activity_ids, []) as activity_ids,
+               coalesce(held.meeting_places, []) as meeting_places,
                files.path, owed.sheet, owed.row_number
         from owed
         join held using (unit_name, activity_type, slot_start)

@@ -31,12 +31,9 @@ create or replace macro metrics.calendar_members(start_on, end_on, scope_name :=
     ),
 
     meeting_places as (
-        select 'meetings_held' as metric_id, slots.item_id,
-               flatten(list([{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in activities.lineage])) as places
+        select 'meetings_held' as metric_id, item_id, meeting_places as places
         from slots
-        join core.activities as activities on list_contains(slots.activity_ids, activities.activity_id)
-        where slots.is_met
-        group by slots.item_id
+        where is_met
     )
 
     select metric_id, item_id, 1 as amount, places from register_places
