@@ -240,7 +240,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="taizhang-bench-") as folder, prefect_server(port=4288) as url:
         work = Path(folder)
         env = {**os.environ, "PREFECT_API_URL": url, "TAIZHANG_REPORTS": str(work / "reports"),
-               "PREFECT_HOME": str(work / "prefect")}
+               "PREFECT_HOME": str(work / "prefect"),
+               "TAIZHANG_SETTLE_SECONDS": "0"}  # the benchmark writes each inbox whole before ingesting it
         many_small = inbox("many_small", 500 // scale, 2_000)
         full = measure("many_small", many_small, env, work)
         measure("tiny_files", inbox("tiny_files", 10_000 // scale, 10), env, work)
