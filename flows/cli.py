@@ -34,13 +34,16 @@ EXAMPLES = {
     "backfill": "  taizhang backfill monthly --from 2021-01 --to 2021-12\n"
                 "  taizhang backfill weekly --from 2021-W01 --to 2021-W52 --out /tmp/weekly",
     "dictionary": "  taizhang dictionary\n  taizhang dictionary --out docs/dictionary.md",
-    "report": "  taizhang report monthly --month 2021-12\n  taizhang report annual --year 2021 --pdf",
+    "report": "  taizhang report monthly --month 2021-12\n  taizhang report annual --year 2021 --pdf\n"
+              "  taizhang report monthly --month 2021-12 --pdf --send",
     "problems": "  taizhang problems\n  taizhang problems --unit 机关党支部 --format json\n"
                 "  taizhang problems --format xlsx --out /tmp/receipts",
     "weekly": "  taizhang report weekly --week 2021-W49\n"
               "  taizhang report weekly --week 2021-W49 --scope 机关第一党支部 --pdf",
     "monthly": "  taizhang report monthly --month 2021-12 --out reports/out\n"
-               "  taizhang report monthly --month 2021-12 --scope 市社科联党总支",
+               "  taizhang report monthly --month 2021-12 --scope 市社科联党总支\n"
+               "  taizhang report monthly --month 2021-12 --send               # to its recipients\n"
+               "  taizhang report monthly --month 2021-12 --send --correction  # the 更正版 of a sent month",
     "annual": "  taizhang report annual --year 2021 --pdf\n"
               "  taizhang report annual --year 2021 --end 2021-11-30",
     "duty": "  taizhang report duty --year 2021 --end 2021-12-20\n"
