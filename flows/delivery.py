@@ -149,7 +149,9 @@ def _dingtalk_url(url: str, secret: str | None) -> str:
     return f"{url}&timestamp={stamp}&sign={sign}"
 
 
-def _send_once(channel: str, contact: Contact, message: Message, smtp: AlertSettings) -> str:
+def _send_once(channel: str, contact: Contact, message: Message, smtp: AlertSettings, done: dict) -> str:
+    """One try of one channel. `done` carries the steps of a 企业微信 message and file that went
+    through across its tries, so that a retry after a failed file does not post the text twice."""
     address = _resolve(contact.channels[channel])
     markdown = message.markdown or f"### {message.subject}\n\n{message.text}"
     if channel == "email":
@@ -158,11 +160,15 @@ def _send_once(channel: str, contact: Contact, message: Message, smtp: AlertSett
         send_mail(smtp, [address], message.subject, message.text, list(message.attachments))
         return "250 accepted"
     if channel == "wecom":
-        answer = _post(address, {"msgtype": "markdown", "markdown": {"content": markdown}})
-        _robot_answer(answer, "errcode")
+        if message.file and "media" not in done:  # uploading shows nothing in the group: first
+            done["media"] = _wecom_upload(address, *message.file)
+        if "text" not in done:
+            answer = _post(address, {"msgtype": "markdown", "markdown": {"content": markdown}})
+            _robot_answer(answer, "errcode")
+            done["text"] = answer
+        answer = done["text"]
         if message.file:
-            media = _wecom_upload(address, *message.file)
-            answer = _post(address, {"msgtype": "file", "file": {"media_id": media}})
+            answer = _post(address, {"msgtype": "file", "file": {"media_id": done["media"]}})
             _robot_answer(answer, "errcode")
     elif channel == "dingtalk":
         secret = _resolve(contact.secret) if contact.secret else None
@@ -197,10 +203,11 @@ def deliver(con: duckdb.DuckDBPyConnection, contact: Contact, message: Message, 
         outcome = Outcome(contact.name, channel, "already_sent")
         if not _sent_before(con, message, contact.name, channel):
             kept = kept or message.keep(sent_dir)
+            done: dict = {}
             for attempt in range(1, ATTEMPTS + 1):
                 outcome.attempts = attempt
                 try:
-                    outcome.answer = _send_once(channel, contact, message, smtp)[:2000]
+                    outcome.answer = _send_once(channel, contact, message, smtp, done)[:2000]
                     outcome.status = "sent"
                     break
                 except SecretMissing:
