@@ -101,9 +101,9 @@ def report_message(report: Report, kind: str, labels: dict[str, str]) -> Message
     markdown = "\n".join([f"### {report.title}", f"报告期：{span}", "", *correction,
                           *(f"- {h}" for h in headline), "", f"文件位置：`{report.docx}`"])
     key = f"{what(kind)}|{period.label}|" + json.dumps(figure_values(report.figures), sort_keys=True, ensure_ascii=False)
-    return Message(what(kind), period.label, report.title, text,
-                   tuple((path.name, path.read_bytes()) for path in files), key=key, markdown=markdown,
-                   file=(report.docx.name, report.docx.read_bytes()))
+    attachments = tuple((path.name, path.read_bytes()) for path in files)
+    return Message(what(kind), period.label, report.title, text, attachments, key=key, markdown=markdown,
+                   file=attachments[0])  # the .docx
 
 
 def send_report(settings: Settings, report: Report, kind: str, contacts: list[Contact],
