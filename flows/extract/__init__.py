@@ -23,7 +23,6 @@ import pyarrow.compute as pc
 from flows.contracts import (
     BOOL, DATE, DATETIME, INT, MONEY, TEXT, VOCAB, Contract, Field, header_key, vocabulary,
 )
-from flows.extract.forms import read_forms
 from flows.extract.grids import Grid, read_csv, read_workbook
 from flows.extract.safety import CSV, DOCX, XLS, XLSX, sniff
 from flows.extract.layout import (
@@ -39,6 +38,15 @@ from flows.extract.normalise import (
     Parsed, clean_array, clean_arrays, clean_text, normalise_array, parse_bool, parse_date, parse_datetime, parse_int,
     parse_money,
 )
+
+
+def read_forms(path: Path, *args, **kwargs):
+    """Word forms (flows/extract/forms.py), imported when the first one is read: python-docx is
+    the package's heaviest import, and most runs (a re-run with nothing new) read no form."""
+    from flows.extract.forms import read_forms as read
+
+    return read(path, *args, **kwargs)
+
 
 READERS = {XLSX: read_workbook, XLS: read_workbook, CSV: read_csv, DOCX: read_forms}
 SUFFIXES = {".xlsx": XLSX, ".xlsm": XLSX, ".xls": XLS, ".csv": CSV, ".docx": DOCX}
