@@ -13,7 +13,6 @@ from pathlib import Path
 
 import duckdb
 
-from flows.metrics import evidence as metric_evidence
 from flows.metrics import measures, metric_labels, resolve_scope, window_figures
 from flows.report.document import OfficialDocument
 from flows.report.evidence import compare, differences, figure_values, write_evidence
@@ -107,10 +106,9 @@ def build_report(con: duckdb.DuckDBPyConnection, settings: Settings, period: Rep
     docx = document.save(settings.reports_out / f"{stem}.docx")
     evidence = settings.reports_out / f"{stem}_evidence.csv"
     changes = compare(evidence, rendered.figures)
-    by_window = {(w.start, w.end): figures[name].evidence for name, w in period.windows.items()}
+    # every figure is of one of the period's windows (template.py)
     write_evidence(evidence, rendered.figures,
-                   lambda start, end: by_window.get((start, end)) if (start, end) in by_window
-                   else metric_evidence(con, start, end, scope_name))
+                   {(w.start, w.end): figures[name].evidence for name, w in period.windows.items()})
     return Report(docx, evidence, rendered.figures, notes_path, rendered.missing_notes, changes, title=title,
                   period=period, scope=scope_name, corrected=corrected,
                   corrections=differences(sent.last, now) if sent else [])

@@ -11,7 +11,6 @@ import csv
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -49,16 +48,16 @@ def compare(previous: Path, figures: list[Figure]) -> list[str]:
     return [f"{key}: {old} → {new}" for key, old, new in differences(read_figures(previous), figure_values(figures))]
 
 
-def write_evidence(path: Path, figures: list[Figure], evidence: Callable[[date, date], pd.DataFrame]) -> Path:
-    """Write the evidence CSV (UTF-8 with BOM, so Excel opens it right); `evidence(start, end)`
-    gives the source rows of each metric in a window (metric_id, path, sheet, row_number)."""
+def write_evidence(path: Path, figures: list[Figure], evidence: dict[tuple[date, date], pd.DataFrame]) -> Path:
+    """Write the evidence CSV (UTF-8 with BOM, so Excel opens it right); `evidence` holds, per
+    window (start, end), the source rows of each metric in it (metric_id, path, sheet, row_number)."""
     windows = defaultdict(set)
     for f in figures:
         if f.places is None:
             windows[(f.period_start, f.period_end)].add(f.metric_id)
     rows = defaultdict(list)
     for (start, end), metric_ids in windows.items():
-        found = evidence(start, end)
+        found = evidence[(start, end)]
         for metric_id, *place in found[found["metric_id"].isin(metric_ids)].itertuples(index=False):
             rows[(metric_id, start, end)].append(place)
     path.parent.mkdir(parents=True, exist_ok=True)
