@@ -40,7 +40,7 @@ from flows.load import (
     summary_by_unit, unit_aliases,
 )
 from flows.publish import publish_analyst_copy
-from flows.problems import open_problems, receipt_path, write_problems_csv, write_receipts
+from flows.problems import open_problems, receipts_to_write, write_problems_csv, write_receipts
 from flows.alerts import alert_correction, notify_failure
 from flows.report import Report, build_report
 from flows.report.pdf import to_pdf
@@ -338,7 +338,7 @@ def write_problem_files(settings: Settings, paths: set[str],
         problems = open_problems(con)
     path = write_problems_csv(problems, settings.reports_out / "problems.csv")
     units = (units | set(problems.loc[problems["path"].isin(paths), "unit_name"])) if paths else set()
-    if any(unit in units or not receipt_path(settings.receipts, unit).exists() for unit in set(problems["unit_name"])):
+    if receipts_to_write(problems, settings.receipts, units):
         # the receipts re-read the sheets people sent: in a worker, under its memory cap
         receipts = run_in_worker(write_receipts, problems, settings.inbox, settings.receipts, units)
     else:  # no receipt to rewrite, no sheet to read: no worker to start (≈ 3 s)

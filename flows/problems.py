@@ -109,6 +109,13 @@ def receipts_in(out: Path) -> list[Path]:
     return sorted(out.glob(receipt_path(Path(), "*").name)) if out.exists() else []
 
 
+def receipts_to_write(problems: pd.DataFrame, out: Path, units: set[str] | None = None) -> set[str]:
+    """The units whose receipt `write_receipts` writes: those of `units` (default: all) with open
+    problems, and any with open problems and no receipt yet."""
+    return {unit for unit in set(problems["unit_name"])
+            if units is None or unit in units or not receipt_path(out, unit).exists()}
+
+
 def write_receipts(problems: pd.DataFrame, inbox: Path, out: Path, units: set[str] | None = None) -> list[Path]:
     """One receipt per unit with open problems: rewritten for `units` (default: all), kept for the
     others, removed for units with none left. Returns every current receipt."""
@@ -116,10 +123,11 @@ def write_receipts(problems: pd.DataFrame, inbox: Path, out: Path, units: set[st
     for stale in receipts_in(out):
         if stale.stem.removeprefix("错误回执_") not in current:
             stale.unlink()
+    writing = receipts_to_write(problems, out, units)
     paths = []
     for unit, found in current.items():
         path = receipt_path(out, unit)
-        if units is None or unit in units or not path.exists():
+        if unit in writing:
             write_receipt(found, inbox, path)
         paths.append(path)
     return paths
