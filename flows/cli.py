@@ -152,9 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "days, weekly, monthly and annual reports; cron in Asia/Shanghai) "
                                                  "from this process until it is stopped. Schedules stay active "
                                                  "across restarts."))
-    serve.add_argument("--port", type=int, default=4200,
+    serve.add_argument("--port", type=int, default=None,
                        help="the port of the Prefect server (and UI) started here when PREFECT_API_URL is not set "
-                            "(default 4200)")
+                            "(env TAIZHANG_SERVE_PORT, default 4200: where other commands look for it)")
 
     backfill = commands.add_parser("backfill", parents=[common], help="write the reports of a range of periods",
                                    **_parser_kwargs("backfill", "Write one report per period, in order, each as "
@@ -502,7 +502,7 @@ def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) ->
     if args.command == "backfill":
         between(args.kind, args.first, args.last)  # bad periods are refused before any flow run starts
     if args.command == "serve":
-        serve_all(args.port)  # on the server it serves from
+        serve_all(args.port or settings.serve_port)  # commands look for it on the same port
         return 0
     ensure_warehouse_limit()
     if args.command == "backfill":
