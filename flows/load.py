@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from flows.extract import FileRead, concat, sha256_of
-from flows.warehouse import transaction
+from flows.warehouse import changing
 
 
 @dataclass
@@ -196,7 +196,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, files: list[FileRead], problems: 
             tables.setdefault(table, []).append(records)
     problems = problems.assign(run_id=run_id, first_seen_at=now)
 
-    with transaction(con):
+    with changing(con):
         _insert(con, "raw.files", _file_rows(files, inbox, aliases, run_id, now))
         arrivals = pd.DataFrame([{"path": relative(f.path, inbox), "file_id": f.file_id,
                                   "run_id": run_id, "arrived_at": now} for f in files])
@@ -213,7 +213,9 @@ def record_duplicates(con: duckdb.DuckDBPyConnection, duplicates: list[tuple[Pat
     """A copy of bytes already loaded is recorded as an arrival and nothing more."""
     frame = pd.DataFrame([{"path": relative(p, inbox), "file_id": file_id, "run_id": run_id,
                            "arrived_at": datetime.now()} for p, file_id in duplicates])
-    _insert(con, "raw.file_arrivals", frame)
+    if len(frame):
+        with changing(con):
+            _insert(con, "raw.file_arrivals", frame)
 
 
 def file_states(con: duckdb.DuckDBPyConnection, paths: list[str]) -> pd.DataFrame:
@@ -317,7 +319,7 @@ def replace_problems(con: duckdb.DuckDBPyConnection, rules: list[str], file_ids:
     con.register("scope_rules", pa.table({"rule": rules}))
     con.register("scope_files", pa.table({"file_id": file_ids}))
     try:
-        with transaction(con):
+        with changing(con):
             seen = con.execute("""
                 select file_id, sheet, row_number, rule, min(first_seen_at) from raw.problems
                 where rule in (select rule from scope_rules) and file_id in (select file_id from scope_files)

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from flows.warehouse import transaction
+from flows.warehouse import refresh_tables, transaction
 
 # personal data (党员发展: names and phone numbers), masked in the analyst copy
 MASKS = {
@@ -55,12 +55,13 @@ def _masked(column: str, data_type: str, table: str, database: str) -> str:
 
 
 def _tables(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[tuple[str, str]]]:
-    """Each base table of `database` (schema.table) with its columns and their types."""
+    """Each raw table of `database` (schema.table) with its columns and their types: the data.
+    The table models (warehouse.py) are recomputed in the copy from its masked rows."""
     tables: dict[str, list[tuple[str, str]]] = {}
     for schema, table, column, data_type in con.execute("""
             select c.schema_name, c.table_name, c.column_name, c.data_type
             from duckdb_columns() c join duckdb_tables() t using (database_name, schema_name, table_name)
-            where c.database_name = ? order by c.schema_name, c.table_name, c.column_index""", [database]).fetchall():
+            where c.database_name = ? and c.schema_name = 'raw' order by c.schema_name, c.table_name, c.column_index""", [database]).fetchall():
         tables.setdefault(f"{schema}.{table}", []).append((column, data_type))
     return tables
 
@@ -171,6 +172,11 @@ def _write_rows(con: duckdb.DuckDBPyConnection, name: str, files: list[str] | No
     try:
         with transaction(con):
             _write_tables(con, name, database, files, scope)
+            con.execute("use analyst_copy")
+            try:
+                refresh_tables(con)
+            finally:
+                con.execute(f"use {database}")
     finally:
         if files is not None:
             con.unregister("changed_files")

@@ -2,7 +2,12 @@
 
 Each folder of `sql/` is a schema, each file one model named after the file. A file that
 starts with `create` is run as written (raw tables, macros); any other file is a `select`
-and becomes a view. The raw tables that hold each source's records are made from the
+and becomes a view, or a table when it says `-- materialized: table` (after its leading
+comment). A table model is the result of its select kept: DuckDB plans a query over nested
+views anew each time, and planning the report's figures over the small core models cost more
+than running them. Every transaction that changes the warehouse's data goes through
+`changing`, which recomputes the table models before it commits, so they never differ from
+their definitions; the models of one row per ledger row stay views. The raw tables that hold each source's records are made from the
 source contracts (`flows/contracts.py`), the one place their columns are named. Models
 are created in the order their references need (`build_order`: a model names the models it
 uses as `schema.model`), failing loudly on a real error. Every object and column then gets its
@@ -24,8 +29,10 @@ import duckdb
 from flows.dictionary import apply_comments
 from flows.contracts import CONTRACTS
 from flows.rules import DEFAULT_RULES, write_rules
+from flows.settings import Settings
 
 LAYERS = ("raw", "staging", "core", "marts", "metrics")
+SQL_DIR = Settings.sql_dir
 T = TypeVar("T")
 
 
@@ -165,12 +172,42 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
     return wait_for_lock(attempt, wait, path)
 
 
+@contextmanager
+def changing(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A transaction that changes the warehouse's data: its table models are recomputed before it
+    commits (`refresh_tables`), so no reader ever sees them differ from the rows they come from."""
+    with transaction(con):
+        yield con
+        refresh_tables(con, sql_dir)
+
+
+_TABLE_MODEL = re.compile(r"^--\s*materialized:\s*table\s*$", re.M)
+_LEADING_COMMENTS = re.compile(r"^\s*(--[^\n]*\n\s*)*")
+
+
+def model_kind(model: Path) -> str | None:
+    """'table' or 'view' for a select (a table when its leading comments say `materialized:
+    table`); None for a file run as written (it starts with `create`)."""
+    sql = model.read_text(encoding="utf-8")
+    body = _LEADING_COMMENTS.sub("", sql)
+    if body.lower().startswith("create"):
+        return None
+    return "table" if _TABLE_MODEL.search(sql[:len(sql) - len(body)]) else "view"
+
+
 def _statement(model: Path) -> str:
     sql = model.read_text(encoding="utf-8")
-    body = re.sub(r"^\s*(--[^\n]*\n\s*)*", "", sql)  # leading comments
-    if body.lower().startswith("create"):
-        return sql
-    return f"create or replace view {model.parent.name}.{model.stem} as\n{sql}"
+    kind = model_kind(model)
+    return sql if kind is None else f"create or replace {kind} {model.parent.name}.{model.stem} as\n{sql}"
+
+
+def refresh_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """Recompute every table model from its select, in build order (one may read another)."""
+    for model in build_order(sql_dir):
+        if model_kind(model) == "table":
+            name = f"{model.parent.name}.{model.stem}"
+            con.execute(f"delete from {name}")
+            con.execute(f"insert into {name}\n{model.read_text(encoding='utf-8')}")
 
 
 def build_record_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -220,17 +257,33 @@ def _without_comments(path: Path) -> str:
 
 def build(con: duckdb.DuckDBPyConnection, sql_dir: Path, rules: Path = DEFAULT_RULES) -> None:
     """Create every schema and model of `sql_dir` in the order their references need (idempotent:
-    tables are `if not exists`), and write the rules file into its tables (`flows/rules.py`)."""
+    raw tables are `if not exists`), writing the rules file into its tables (`flows/rules.py`)
+    before any model that may read them."""
     for layer in LAYERS:
         con.execute(f"create schema if not exists {layer}")
     build_record_tables(con)
-    for model in build_order(sql_dir):
-        try:
-            con.execute(_statement(model))
-        except duckdb.Error as error:
-            raise RuntimeError(f"model {model.parent.name}/{model.name} does not build: {error}") from error
-    write_rules(con, rules)
+    existing = dict(con.execute("""
+        select schema_name || '.' || view_name, 'view' from duckdb_views() where not internal
+        union all select schema_name || '.' || table_name, 'table' from duckdb_tables()""").fetchall())
+    order = build_order(sql_dir)
+    models = [model for model in order if model.parent.name != "raw"]
+    for model in [model for model in order if model.parent.name == "raw"]:  # raw models read only raw ones
+        _create(con, model, existing)
+    write_rules(con, rules)  # into raw tables, before a model reads them
+    for model in models:
+        _create(con, model, existing)
     apply_comments(con, sql_dir)
+
+
+def _create(con: duckdb.DuckDBPyConnection, model: Path, existing: dict[str, str]) -> None:
+    """Create one model, dropping first what had its name as the other kind (view or table)."""
+    name, kind = f"{model.parent.name}.{model.stem}", model_kind(model)
+    if kind is not None and existing.get(name, kind) != kind:
+        con.execute(f"drop {existing[name]} {name}")
+    try:
+        con.execute(_statement(model))
+    except duckdb.Error as error:
+        raise RuntimeError(f"model {model.parent.name}/{model.name} does not build: {error}") from error
 
 
 _BUILT: set[tuple] = set()  # (warehouse file, the models' state) built by this process

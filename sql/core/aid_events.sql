@@ -1,5 +1,6 @@
 -- One row per visit, donation or aid record that counts, its context reduced to a key without
 -- quotes and dots so that “三·五”基层工作日 and 三五基层工作日 are the same context.
+-- materialized: table
 with rows as (
     select * from core.valid_rows('raw.aid_rows')
 ),

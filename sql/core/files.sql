@@ -6,6 +6,7 @@
 -- 填报日期, the version named in the file name, then modification time. The register has one
 -- submission: the latest wins. A refused file is replaced by a readable version of its
 -- submission sent after it, or by any later file at its path.
+-- materialized: table
 with files as (
     select * from raw.files
 ),

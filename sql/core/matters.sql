@@ -1,5 +1,6 @@
 -- One row per practical matter (办实事) in one version of a unit's list; the list is cumulative,
 -- so each monthly version restates every matter and the metrics pick the latest version in time.
+-- materialized: table
 with rows as (
     select * from core.valid_rows('raw.matter_rows')
 ),

@@ -1,4 +1,5 @@
 -- One row per exhibition visit (社科普及进校园): a school or venue on a date, and its audience.
+-- materialized: table
 with rows as (
     select * from core.valid_rows('raw.outreach_rows')
 ),

@@ -1,5 +1,6 @@
 -- One row per step of a person's path into the Party (入党积极分子, 发展对象). Personal data:
 -- names and phone numbers are masked in the analyst copy.
+-- materialized: table
 with rows as (
     select * from core.valid_rows('raw.development_rows')
 ),

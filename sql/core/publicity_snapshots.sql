@@ -1,5 +1,6 @@
 -- One row per item (platform, publish date, title) in one export: exports are snapshots, and the
 -- same item appears again in later exports with a higher read count.
+-- materialized: table
 with rows as (
     select * from core.valid_rows('raw.publicity_rows')
 ),

@@ -1,4 +1,5 @@
 -- One row per source row held back by at least one problem.
+-- materialized: table
 with problems as (
     select * from raw.problems
     where row_number is not null

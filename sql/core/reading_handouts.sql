@@ -1,4 +1,5 @@
 -- One row per handing-out of a reading material (学习参考材料): a title, how many, when.
+-- materialized: table
 with rows as (
     select * from core.valid_rows('raw.reading_rows')
 ),

@@ -1,4 +1,5 @@
 -- One row per issue of 《智库决策参考》 reported, with the unit that keeps the ledger.
+-- materialized: table
 with rows as (
     select * from core.valid_rows('raw.think_tank_rows')
 ),

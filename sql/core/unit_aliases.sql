@@ -1,4 +1,5 @@
 -- One row per name a unit is known by (its full name and each alias) → the unit.
+-- materialized: table
 with units as (
     select * from core.units
 ),

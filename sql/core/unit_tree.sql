@@ -1,4 +1,5 @@
 -- One row per (unit, unit at or under it): the scope of a unit is itself and everything below.
+-- materialized: table
 with recursive tree(ancestor_name, unit_name, depth) as (
     select unit_name, unit_name, 0 from core.units
     union all

@@ -1,4 +1,5 @@
 -- One row per unit of the live register: the organisations every other source reports against.
+-- materialized: table
 with valid as (
     select * from core.valid_rows('staging.stg_register_units')
 ),

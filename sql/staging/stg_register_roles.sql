@@ -1,4 +1,5 @@
 -- One row per role row of a register file.
+-- materialized: table
 with source as (
     select * from raw.register_roles
 ),

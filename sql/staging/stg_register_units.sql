@@ -1,4 +1,5 @@
 -- One row per unit row of a register file, aliases split into a list.
+-- materialized: table
 with source as (
     select * from raw.register_units
 ),
