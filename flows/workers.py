@@ -19,6 +19,7 @@ import atexit
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 from collections import deque
 from collections.abc import Iterable
@@ -95,8 +96,25 @@ class _Pool:
             self.executor = None
 
 
+def _end() -> None:
+    """At exit: the pool closed and the server its workers are forked from killed at once. Left
+    alone, the server notices our end and only then tears its interpreter down (Great
+    Expectations, pandas: ≈ 1 s), holding our stdout and stderr open all the while, so that
+    whoever reads our output (a script, cron, `$(taizhang …)`) waited that long for the end of it.
+    It holds nothing to save; the workers end with their run (`_start_worker`)."""
+    from multiprocessing import forkserver
+
+    _POOL.close()
+    server = getattr(forkserver._forkserver, "_forkserver_pid", None)  # noqa: SLF001 - the stdlib keeps no other handle
+    if server:
+        try:
+            os.kill(server, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 _POOL = _Pool()
-atexit.register(_POOL.close)
+atexit.register(_end)
 
 
 @dataclass
