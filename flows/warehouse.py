@@ -17,6 +17,7 @@ comment (`flows/dictionary.py`).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import time
@@ -286,11 +287,11 @@ def _create(con: duckdb.DuckDBPyConnection, model: Path, existing: dict[str, str
         raise RuntimeError(f"model {model.parent.name}/{model.name} does not build: {error}") from error
 
 
-_BUILT: set[tuple] = set()  # (warehouse file, the models' state) built by this process
+_BUILT: set[tuple] = set()  # (warehouse file, the models' state) built or checked by this process
 
 
 def _build_key(path: Path, sql_dir: Path, rules: Path) -> tuple:
-    """Models are rebuilt when the file is new to this process or a model, the dictionary or the rules changed."""
+    """Models are checked when the file is new to this process or a model, the dictionary or the rules changed."""
     from flows.dictionary import DICTIONARY
 
     models = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(sql_dir.glob("*/*.sql")))
@@ -298,10 +299,45 @@ def _build_key(path: Path, sql_dir: Path, rules: Path) -> tuple:
     return str(path.resolve()), models, DICTIONARY.stat().st_mtime_ns, str(rules), rules_state
 
 
+def build_fingerprint(sql_dir: Path, rules: Path) -> str:
+    """What a build makes of a warehouse comes from: the models, the dictionary, the rules file
+    and the source contracts' columns."""
+    from flows.dictionary import DICTIONARY
+
+    digest = hashlib.sha256()
+    for model in sorted(sql_dir.glob("*/*.sql")):
+        digest.update(model.relative_to(sql_dir).as_posix().encode() + b"\0" + model.read_bytes())
+    digest.update(DICTIONARY.read_bytes())
+    digest.update(rules.read_bytes() if rules.exists() else b"")
+    digest.update(repr([(contract.table, contract.column_types()) for contract in CONTRACTS]).encode())
+    return digest.hexdigest()
+
+
+def _built_from(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint of the build the warehouse's models come from (None: not built, or before fingerprints)."""
+    try:
+        row = con.execute("select fingerprint from raw.builds").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
 def _is_built(con: duckdb.DuckDBPyConnection) -> bool:
     """A cheap check that the file still has its models (it may have been replaced meanwhile)."""
     return bool(con.execute("select count(*) from duckdb_views() where schema_name = 'metrics' "
                             "and view_name = 'catalogue'").fetchone()[0])
+
+
+def bring_up_to_date(con: duckdb.DuckDBPyConnection, sql_dir: Path, rules: Path) -> None:
+    """Build the models unless the warehouse already has this very build (a new process then
+    skips ≈ 0.8 s of creating views and tables and writing comments)."""
+    fingerprint = build_fingerprint(sql_dir, rules)
+    if _built_from(con) == fingerprint and _is_built(con):
+        return
+    with transaction(con):
+        build(con, sql_dir, rules)
+        con.execute("delete from raw.builds")
+        con.execute("insert into raw.builds values (?, current_timestamp)", [fingerprint])
 
 
 @contextmanager
@@ -318,7 +354,7 @@ def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False, wait: flo
     con = _connect(path, read_only, wait)
     try:
         if not read_only and ((key := _build_key(path, sql_dir, rules)) not in _BUILT or not _is_built(con)):
-            build(con, sql_dir, rules)
+            bring_up_to_date(con, sql_dir, rules)
             _BUILT.add(key)
         yield con
     finally:

@@ -76,3 +76,28 @@ def test_building_twice_keeps_the_data(tmp_path):
         con.execute("insert into raw.files (file_id, path, file_name, state) values ('x', 'a.xlsx', 'a.xlsx', 'loaded')")
     with open_warehouse(path, SQL) as con:
         assert con.execute("select count(*) from raw.files").fetchone()[0] == 1
+
+
+def test_a_new_process_builds_the_models_again_only_when_what_they_are_made_from_changed(tmp_path):
+    import shutil
+
+    from flows import warehouse
+
+    sql = tmp_path / "sql"
+    shutil.copytree(SQL, sql)
+    path = tmp_path / "w.duckdb"
+
+    def open_in_a_new_process() -> tuple:
+        warehouse._BUILT.clear()  # what a new process knows
+        with open_warehouse(path, sql) as con:
+            built_at = con.execute("select built_at from raw.builds").fetchone()[0]
+            columns = [r[0] for r in con.execute("describe core.units").fetchall()]
+        return built_at, columns
+
+    first, columns = open_in_a_new_process()
+    assert open_in_a_new_process() == (first, columns)  # nothing changed: not built again
+    model = sql / "core" / "units.sql"
+    model.write_text(model.read_text(encoding="utf-8").replace("select * from final", "select *, 1 as added from final"),
+                     encoding="utf-8")
+    again, changed = open_in_a_new_process()
+    assert again > first and changed == columns + ["added"]
