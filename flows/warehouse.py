@@ -7,11 +7,12 @@ comment). A table model is the result of its select kept: DuckDB plans a query o
 views anew each time, and planning the report's figures over the small core models cost more
 than running them. Every transaction that changes the warehouse's data goes through
 `changing`, which recomputes the table models before it commits, so they never differ from
-their definitions; the models of one row per ledger row stay views. The raw tables that hold each source's records are made from the
-source contracts (`flows/contracts.py`), the one place their columns are named. Models
-are created in the order their references need (`build_order`: a model names the models it
-uses as `schema.model`), failing loudly on a real error. Every object and column then gets its
-comment (`flows/dictionary.py`).
+their definitions; the models of one row per ledger row stay views. The raw tables that
+hold each source's records are made from the source contracts (`flows/contracts.py`), the
+one place their columns are named. Models are created in the order their references need
+(`build_order`: a model names the models it uses as `schema.model`), failing loudly on a
+real error, and only when what they are made from changed (`raw.builds`). Every object and
+column then gets its comment (`flows/dictionary.py`).
 """
 
 from __future__ import annotations
