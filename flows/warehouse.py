@@ -190,7 +190,10 @@ _LEADING_COMMENTS = re.compile(r"^\s*(--[^\n]*\n\s*)*")
 def model_kind(model: Path) -> str | None:
     """'table' or 'view' for a select (a table when its leading comments say `materialized:
     table`); None for a file run as written (it starts with `create`)."""
-    sql = model.read_text(encoding="utf-8")
+    return _kind(model.read_text(encoding="utf-8"))
+
+
+def _kind(sql: str) -> str | None:
     body = _LEADING_COMMENTS.sub("", sql)
     if body.lower().startswith("create"):
         return None
@@ -199,17 +202,18 @@ def model_kind(model: Path) -> str | None:
 
 def _statement(model: Path) -> str:
     sql = model.read_text(encoding="utf-8")
-    kind = model_kind(model)
+    kind = _kind(sql)
     return sql if kind is None else f"create or replace {kind} {model.parent.name}.{model.stem} as\n{sql}"
 
 
 def refresh_tables(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
     """Recompute every table model from its select, in build order (one may read another)."""
     for model in build_order(sql_dir):
-        if model_kind(model) == "table":
+        sql = model.read_text(encoding="utf-8")
+        if _kind(sql) == "table":
             name = f"{model.parent.name}.{model.stem}"
             con.execute(f"delete from {name}")
-            con.execute(f"insert into {name}\n{model.read_text(encoding='utf-8')}")
+            con.execute(f"insert into {name}\n{sql}")
 
 
 def build_record_tables(con: duckdb.DuckDBPyConnection) -> None:
