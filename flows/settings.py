@@ -75,16 +75,21 @@ class Settings:
         inbox: str | os.PathLike | None = None,
         reports_out: str | os.PathLike | None = None,
     ) -> "Settings":
-        """Settings from arguments, then `TAIZHANG_*` environment variables, then defaults."""
+        """Settings from arguments, then `TAIZHANG_*` environment variables, then defaults.
+        A relative path is taken from the working folder, once, here."""
         env = os.environ
+
+        def path(*given) -> Path:
+            return Path(next(p for p in given if p)).absolute()
+
         return cls(
-            warehouse=Path(warehouse or env.get("TAIZHANG_WAREHOUSE") or PROJECT_ROOT / "warehouse" / "taizhang.duckdb"),
-            inbox=Path(inbox or env.get("TAIZHANG_INBOX") or PROJECT_ROOT / "inbox"),
-            reports_out=Path(reports_out or env.get("TAIZHANG_REPORTS") or PROJECT_ROOT / "reports" / "out"),
+            warehouse=path(warehouse, env.get("TAIZHANG_WAREHOUSE"), PROJECT_ROOT / "warehouse" / "taizhang.duckdb"),
+            inbox=path(inbox, env.get("TAIZHANG_INBOX"), PROJECT_ROOT / "inbox"),
+            reports_out=path(reports_out, env.get("TAIZHANG_REPORTS"), PROJECT_ROOT / "reports" / "out"),
             org_name=env.get("TAIZHANG_ORG_NAME", cls.org_name),
-            notes_dir=Path(env.get("TAIZHANG_NOTES") or cls.notes_dir),
-            rules=Path(env.get("TAIZHANG_RULES") or cls.rules),
-            recipients=Path(env.get("TAIZHANG_RECIPIENTS") or cls.recipients),
+            notes_dir=path(env.get("TAIZHANG_NOTES"), cls.notes_dir),
+            rules=path(env.get("TAIZHANG_RULES"), cls.rules),
+            recipients=path(env.get("TAIZHANG_RECIPIENTS"), cls.recipients),
             settle_seconds=_number(env, "TAIZHANG_SETTLE_SECONDS", cls.settle_seconds),
             worker_memory_mb=int(_number(env, "TAIZHANG_WORKER_MEMORY_MB", cls.worker_memory_mb)),
             workers=max(1, int(_number(env, "TAIZHANG_WORKERS", cls.workers))),
