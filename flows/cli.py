@@ -429,8 +429,17 @@ def run() -> None:
     memory the process is about to give back anyway. Exit handlers (Prefect's) run as usual.
     """
     import gc
+    import os
 
-    code = main()
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # whoever read our output stopped reading (`| head`): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback (the warehouse writes in transactions)
+        print(f"taizhang {' '.join(sys.argv[1:])}: interrupted (Ctrl-C)", file=sys.stderr)
+        code = 130
     gc.freeze()
     sys.exit(code)
 
