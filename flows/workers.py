@@ -47,10 +47,39 @@ _CONTEXT.set_forkserver_preload(PRELOAD)
 
 
 def start() -> None:
-    """Start the server workers are forked from (it imports PRELOAD, ≈ 3 s), without waiting for it."""
+    """Start the server workers are forked from (it imports PRELOAD, ≈ 3 s), without waiting for
+    it; in a command forked from the standby (flows/standby.py), use the standby's, while it lives."""
     from multiprocessing import forkserver
 
-    forkserver.ensure_running()
+    server = forkserver._forkserver  # noqa: SLF001 - the stdlib keeps no other handle
+    inherited = server._forkserver_pid  # noqa: SLF001
+    if inherited is not None and not _is_child(inherited) and "ensure_running" not in vars(server):
+        server.ensure_running = lambda: _ensure_inherited_running(server, inherited)
+    server.ensure_running()
+
+
+def _ensure_inherited_running(server, pid: int) -> None:
+    """The stdlib's check that the server lives (waitpid) is its parent's alone: a forked
+    command asks the kernel instead, and starts a server of its own when that one has gone."""
+    from multiprocessing import resource_tracker
+
+    with server._lock:  # noqa: SLF001
+        resource_tracker.ensure_running()
+        if server._forkserver_pid == pid and Path(f"/proc/{pid}").exists():  # noqa: SLF001
+            return
+        if server._forkserver_pid == pid:  # noqa: SLF001 - gone: forget it, as the stdlib does
+            os.close(server._forkserver_alive_fd)  # noqa: SLF001
+            server._forkserver_address = server._forkserver_alive_fd = server._forkserver_pid = None  # noqa: SLF001
+    type(server).ensure_running(server)
+
+
+def _is_child(pid: int) -> bool:
+    """Whether `pid` is a child of this process (its parent's id is ours)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid()
 
 
 def address_space_limit() -> int | None:
@@ -61,15 +90,17 @@ def address_space_limit() -> int | None:
     return None if soft == resource.RLIM_INFINITY else soft
 
 
-def _start_worker(cap: int, run: int) -> None:
-    """In a new worker: a memory cap, so that a runaway allocation fails there with MemoryError
-    instead of exhausting the machine, and a watch on the run's process (`run`), so that the
-    worker ends when the run does, even when it was killed (its parent is the server, not the run).
+def _start_worker(cap: int, run: int, folder: str) -> None:
+    """In a new worker: the run's working folder (the server's may differ), a memory cap, so that
+    a runaway allocation fails there with MemoryError instead of exhausting the machine, and a
+    watch on the run's process (`run`), so that the worker ends when the run does, even when it
+    was killed (its parent is the server, not the run).
 
     The cap only ever lowers the limit the host set (`ulimit -v`, `prlimit --as`): a process
     cannot raise its limit above the inherited one, and must not try."""
     import resource
 
+    os.chdir(folder)
     inherited = address_space_limit()
     if cap > 0 and (inherited is None or cap < inherited):
         resource.setrlimit(resource.RLIMIT_AS, (cap, resource.getrlimit(resource.RLIMIT_AS)[1]))
@@ -87,7 +118,7 @@ class _Pool:
             self.close()
             cap = Settings.load().worker_memory_mb * 2**20  # address space per worker
             self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT,
-                                                initializer=_start_worker, initargs=(cap, os.getpid()))
+                                                initializer=_start_worker, initargs=(cap, os.getpid(), os.getcwd()))
         return self.executor
 
     def close(self) -> None:
@@ -101,12 +132,13 @@ def _end() -> None:
     alone, the server notices our end and only then tears its interpreter down (Great
     Expectations, pandas: ≈ 1 s), holding our stdout and stderr open all the while, so that
     whoever reads our output (a script, cron, `$(taizhang …)`) waited that long for the end of it.
-    It holds nothing to save; the workers end with their run (`_start_worker`)."""
+    It holds nothing to save; the workers end with their run (`_start_worker`). A server this
+    process did not start (the standby's) is left to serve the next command."""
     from multiprocessing import forkserver
 
     _POOL.close()
     server = getattr(forkserver._forkserver, "_forkserver_pid", None)  # noqa: SLF001 - the stdlib keeps no other handle
-    if server:
+    if server and _is_child(server):
         try:
             os.kill(server, signal.SIGKILL)
         except ProcessLookupError:
