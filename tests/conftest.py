@@ -49,3 +49,6 @@ def pytest_configure(config):
     # commands the tests start each use their own temporary Prefect server, tied to them; the
     # shared local server that commands use by default has its own tests (test_local_server.py)
     os.environ.setdefault("TAIZHANG_SHARED_SERVER_IDLE_MINUTES", "0")
+    # and import for themselves: the standby they would otherwise fork from has its own tests
+    # (test_standby.py)
+    os.environ.setdefault("TAIZHANG_STANDBY_MINUTES", "0")

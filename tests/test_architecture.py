@@ -11,6 +11,7 @@ FLOWS = Path(__file__).resolve().parents[1] / "flows"
 
 # top to bottom: a module may import modules of its own layer or a lower one, never a higher one
 LAYERS = [
+    ("standby", ["flows.standby"]),
     ("command line", ["flows.cli"]),
     ("operations", ["flows.ops"]),
     ("flows", ["flows.pipeline"]),
