@@ -372,7 +372,11 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = _settings(args)
+    try:
+        settings = _settings(args)
+    except ValueError as error:  # a TAIZHANG_* variable that is not what it must be
+        print(error, file=sys.stderr)
+        return 2
     if args.command == "ingest":
         args.dask = args.dask or settings.dask_address
     try:

@@ -66,3 +66,10 @@ def test_dates_are_checked(capsys):
     with pytest.raises(SystemExit):
         main(["metrics", "--start", "2021/01/01", "--end", "2021-01-31"])
     assert "dates are written YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_a_setting_that_is_not_a_number_is_named_in_one_sentence(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("TAIZHANG_WORKERS", "two")
+    code = main(["--warehouse", str(tmp_path / "none.duckdb"), "problems"])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == "TAIZHANG_WORKERS='two' is not a number (0 or more); fix or unset it"
