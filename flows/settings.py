@@ -63,6 +63,7 @@ class Settings:
     # commands share one local Prefect API server, which ends itself after this many idle
     # minutes (flows/local_server.py); 0: each command starts its own temporary server
     shared_server_idle_minutes: float = 10.0
+    standby_minutes: float = 10.0  # the standby process commands fork from (flows/standby.py); 0: none
     # a Dask scheduler that `taizhang ingest --dask` reads on when none is named
     dask_address: str | None = None
     # how long a command waits for another process that holds the warehouse file, then says so
@@ -98,6 +99,7 @@ class Settings:
             serve_port=int(_number(env, "TAIZHANG_SERVE_PORT", cls.serve_port)),
             shared_server_idle_minutes=_number(env, "TAIZHANG_SHARED_SERVER_IDLE_MINUTES",
                                                cls.shared_server_idle_minutes),
+            standby_minutes=_number(env, "TAIZHANG_STANDBY_MINUTES", cls.standby_minutes),
             lock_wait_seconds=_number(env, "TAIZHANG_LOCK_WAIT_SECONDS", cls.lock_wait_seconds),
         )
 

@@ -40,7 +40,6 @@ import struct
 import sys
 from pathlib import Path
 
-IDLE_MINUTES = 10.0
 # what may differ between a command and the standby it forks from: set again in the fork
 VOLATILE = {"PWD", "OLDPWD", "SHLVL", "_", "PYTEST_CURRENT_TEST"}
 # what a command imports, at once or as it goes: a report, an ingest (Great Expectations), a chart
@@ -65,11 +64,12 @@ def run() -> None:
 
 
 def _idle_minutes() -> float:
-    """TAIZHANG_STANDBY_MINUTES; a value that is not a number is the command's to report (0 here)."""
-    text = os.environ.get("TAIZHANG_STANDBY_MINUTES", "").strip()
+    """TAIZHANG_STANDBY_MINUTES; settings that cannot be read are the command's to report (0 here)."""
+    from flows.settings import Settings
+
     try:
-        return max(0.0, float(text)) if text else IDLE_MINUTES
-    except ValueError:
+        return Settings.load().standby_minutes
+    except (ValueError, OSError):
         return 0.0
 
 
@@ -445,7 +445,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description="The standby process `taizhang` commands fork from.")
     parser.add_argument("--address", required=True, help="the address its callers look for it at")
-    parser.add_argument("--idle", type=float, default=IDLE_MINUTES * 60, help="seconds without a command before it ends")
+    parser.add_argument("--idle", type=float, default=600, help="seconds without a command before it ends")
     args = parser.parse_args()
     serve(f"\0{args.address}", args.idle)
 
