@@ -6,8 +6,12 @@ Title rows, synonym activity types, Excel and text dates, full-width digits, as 
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import signal
 import subprocess
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -98,3 +102,35 @@ def raw_reader(paths: list[Path]) -> int:
         for name in reader.sheet_names:
             rows += reader.load_sheet(name, header_row=2).to_arrow().num_rows
     return rows
+
+
+def stop_background(home: Path) -> None:
+    """The shared server and the standby this run started end with it (their home is about to go)."""
+    pids = []
+    try:
+        pids.append(json.loads((home / "taizhang-api.json").read_text())["pid"])
+    except (OSError, ValueError, KeyError):
+        pass
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if b"flows.standby" in (proc / "cmdline").read_bytes() and \
+                    f"PREFECT_HOME={home}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+
+
+def wait_for_standby(home: Path, timeout: float = 60) -> None:
+    """Until the standby a command started (its log in `home`) has imported everything."""
+    log = home / "taizhang-standby.log"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and " ready" in log.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"no standby became ready within {timeout:.0f} s (see {log})")
