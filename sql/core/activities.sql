@@ -19,12 +19,17 @@ activities as (
     -- otherwise the first place reported, by path, sheet and row) and every place, in order of
     -- path, sheet and row. One aggregation: a window to rank the places and a join back to their
     -- lists had cost ~2.5× as much over a million activities.
+    -- Date, type and unit are part of the activity's key, so they are group columns too: a
+    -- query that asks for a month, a type or a unit then picks its rows before they are grouped
+    -- (DuckDB pushes such a filter below the grouping), not after all million are.
     select
         activity_id,
+        activity_on,
+        activity_type,
+        unit_name,
         arg_min(
             {
-                'activity_on': activity_on, 'activity_type': activity_type, 'title': title,
-                'unit_name': unit_name, 'speaker': speaker, 'speaker_role': speaker_role,
+                'title': title, 'speaker': speaker, 'speaker_role': speaker_role,
                 'participants': participants, 'location': location, 'mode': mode,
                 'is_first_topic': is_first_topic
             },
@@ -41,11 +46,11 @@ activities as (
             place -> {'file_id': place.file_id, 'path': place.path, 'sheet': place.sheet, 'row_number': place.row_number}
         ) as lineage
     from keyed
-    group by activity_id
+    group by activity_id, activity_on, activity_type, unit_name
 ),
 
 final as (
-    select activity_id, winner.*, lineage
+    select activity_id, activity_on, activity_type, winner.title, unit_name, winner.* exclude (title), lineage
     from activities
 )
 
