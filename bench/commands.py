@@ -77,7 +77,7 @@ def main() -> None:
             for way, way_env in ways.items():
                 write_ledger(inbox / f"机关第一党支部2021年学习台账（补报{n}{way}）.xlsx", 20, seed=70_000 + 97 * n + len(way))
                 add(f"one new ledger, {way}", timed(ingest, way_env))
-            if soffice and n < 3:
+            if soffice:
                 add("report --pdf, standby", timed(report + ["--pdf"], env))
                 docx = out / "XX市社科联_年度总结_2021.docx"
                 add("LibreOffice alone", timed([soffice, "--headless", "--convert-to", "pdf", "--outdir",
