@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from processes import running
+
 TAIZHANG = str(Path(sys.executable).with_name("taizhang"))
 
 
@@ -31,15 +33,7 @@ def finished(process: subprocess.Popen) -> str:
 
 def servers(home: Path) -> list[int]:
     """The shared servers of this Prefect home that are running."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if b"flows.local_server" in (proc / "cmdline").read_bytes() and \
-                    f"PREFECT_HOME={home}".encode() in (proc / "environ").read_bytes().split(b"\0"):
-                found.append(int(proc.name))
-        except (OSError, ValueError):
-            continue
-    return found
+    return running("flows.local_server", home)
 
 
 def runs(url: str) -> list[str]:

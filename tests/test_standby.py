@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from processes import running
+
 TAIZHANG = str(Path(sys.executable).with_name("taizhang"))
 REGISTER = "组织机构与班子（2022年版）.xlsx"
 LEDGERS = ["机关党支部2022年6月学习台账.xlsx", "二支部2022年第1季度活动台账.csv"]
@@ -39,15 +41,7 @@ def taizhang(env: dict, folder: Path, *args: str) -> subprocess.CompletedProcess
 
 def standbys(home: Path) -> list[int]:
     """The standbys of this Prefect home that are running (serving or importing)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if b"flows.standby" in (proc / "cmdline").read_bytes() and \
-                    f"PREFECT_HOME={home}".encode() in (proc / "environ").read_bytes().split(b"\0"):
-                found.append(int(proc.name))
-        except (OSError, ValueError):
-            continue
-    return found
+    return running("flows.standby", home)
 
 
 def log(env: dict) -> str:
@@ -156,8 +150,8 @@ def test_ctrl_c_and_a_killed_caller_reach_the_command(env, tmp_path, samples, ho
                                                    "interrupted (Ctrl-C)"
         else:
             caller.kill()
-            caller.communicate(timeout=60)
-        deadline = time.monotonic() + 60
+            caller.wait(timeout=60)  # not its output: the command it ran holds that until it ends
+        deadline = time.monotonic() + 15  # well before its wait for the warehouse (60 s) would end it
         while Path(f"/proc/{command}").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not Path(f"/proc/{command}").exists()  # the command forked for it ended with it
