@@ -94,8 +94,12 @@ def banner(what: str) -> str:
 def raw_reader(paths: list[Path]) -> int:
     """The reference every throughput is a share of: fastexcel (calamine) reading each sheet's
     rows under its header into Arrow, and nothing else. One definition for every bench."""
+    import logging
+
     import fastexcel
 
+    # the mixed 备注 column of every workbook: one warning each, which would bury the figures
+    logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
     rows = 0
     for path in paths:
         reader = fastexcel.read_excel(str(path))

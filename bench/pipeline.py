@@ -199,10 +199,11 @@ def scaling(paths: list[Path], env: dict, work: Path) -> None:
         timings[f"{workers} worker{'s' if workers > 1 else ''}"] = run_ingest(
             work / f"scaling_{workers}.duckdb", paths[0].parent, {**env, "TAIZHANG_WORKERS": str(workers)})[0]
     os.environ["TAIZHANG_WORKERS"] = "1"  # each Dask worker reads with one process of its own
+    os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"  # the Dask workers' task runs, not printed among the figures
     with dask.config.set({"distributed.worker.daemon": False}), LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         timings["Dask LocalCluster (2×1)"] = run_ingest(work / "scaling_dask.duckdb", paths[0].parent, env,
                                                        "--dask", cluster.scheduler_address, "--parallel", "2")[0]
-    del os.environ["TAIZHANG_WORKERS"]
+    del os.environ["TAIZHANG_WORKERS"], os.environ["PREFECT_LOGGING_LEVEL"]
     for label, seconds in timings.items():
         print(f"  {label:<24} {seconds:7.2f} s {rows / seconds:>11,.0f} rows/s  "
               f"×{timings['1 worker'] / seconds:.2f} against 1 worker")
