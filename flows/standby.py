@@ -40,8 +40,10 @@ import struct
 import sys
 from pathlib import Path
 
-# what may differ between a command and the standby it forks from: set again in the fork
-VOLATILE = {"PWD", "OLDPWD", "SHLVL", "_", "PYTEST_CURRENT_TEST"}
+# what may differ between a command and the standby it forks from (set again in the fork; no
+# module reads them when imported): the folder, the shell's and make's bookkeeping, the session
+VOLATILE = {"PWD", "OLDPWD", "SHLVL", "_", "PYTEST_CURRENT_TEST", "MAKEFLAGS", "MAKELEVEL", "MFLAGS",
+            "SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY", "XDG_SESSION_ID", "WINDOWID", "TMUX_PANE", "STY"}
 # what a command imports, at once or as it goes: a report, an ingest (Great Expectations), a chart
 WARM = ("flows.cli", "flows.pipeline", "flows.validate", "great_expectations", "flows.report.document", "docx",
         "matplotlib.pyplot")

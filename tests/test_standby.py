@@ -108,13 +108,17 @@ def test_a_command_forked_from_the_standby_answers_as_it_would_alone(env, tmp_pa
 
 def test_commands_started_at_once_leave_one_standby_and_a_killed_one_is_replaced(env, tmp_path):
     args = ("--warehouse", "missing.duckdb", "problems")
-    started = [subprocess.Popen([TAIZHANG, *args], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+    from_make = {**env, "MAKELEVEL": "1", "MAKEFLAGS": "", "MFLAGS": ""}  # as `make demo` starts it
+    started = [subprocess.Popen([TAIZHANG, *args], env=from_make, cwd=tmp_path, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for _ in range(3)]
     for process in started:
         _, err = process.communicate(timeout=300)
         assert process.returncode == 2 and err.startswith(f"warehouse {tmp_path}/missing.duckdb does not exist"), err
     ready(env)
     [pid] = standbys(Path(env["PREFECT_HOME"]))
+
+    count = forked(env)
+    assert taizhang(env, tmp_path, *args).returncode == 2 and forked(env) == count + 1  # from a shell: served
 
     os.kill(pid, signal.SIGKILL)
     done = taizhang(env, tmp_path, *args)  # runs itself, and starts the next one
