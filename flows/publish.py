@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from flows.warehouse import refresh_tables, transaction
+from flows.warehouse import built_from, refresh_tables, transaction
 
 # personal data (党员发展: names and phone numbers), masked in the analyst copy
 MASKS = {
@@ -64,14 +64,6 @@ def _tables(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[tup
             where c.database_name = ? and c.schema_name = 'raw' order by c.schema_name, c.table_name, c.column_index""", [database]).fetchall():
         tables.setdefault(f"{schema}.{table}", []).append((column, data_type))
     return tables
-
-
-def _schema(con: duckdb.DuckDBPyConnection, database: str) -> str:
-    """What a database's objects (tables, columns, views, macros, comments) were built from: the
-    fingerprint of its build (raw.builds). Not the objects as DuckDB prints them: it writes a
-    view's `exclude (a, b)` in an order that differs from one process to the next, and every
-    publication would then have been written afresh."""
-    return con.execute(f"select fingerprint from {_identifier(database)}.raw.builds").fetchone()[0]
 
 
 def _identifier(name: str) -> str:
@@ -126,13 +118,16 @@ def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Pat
     """
     target = analyst_path(warehouse)
     staging = target.with_name(target.name + ".tmp")
-    published_schema = target.with_name(target.name + ".schema")  # the warehouse's schema when published
+    # what the warehouse was built from when the copy was published (its build fingerprint; not
+    # its objects as DuckDB prints them: a view's `exclude (a, b)` flips order each time a process
+    # writes the file, and every other publication would be written afresh)
+    published_schema = target.with_name(target.name + ".schema")
     staging.unlink(missing_ok=True)
     name = con.execute("select current_database()").fetchone()[0]  # the file's stem: any word, any script
     database = _identifier(name)
-    schema = _schema(con, name)
+    schema = built_from(con)
     changed = None
-    if target.exists() and published_schema.exists() and published_schema.read_text() == schema:
+    if schema and target.exists() and published_schema.exists() and published_schema.read_text() == schema:
         con.execute(f"attach {_literal(target)} as analyst_published (read_only)")
         try:
             changed = _changed_files(con, database, "analyst_published")
@@ -151,7 +146,7 @@ def publish_analyst_copy(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Pat
         con.execute("detach analyst_copy")
     published_schema.unlink(missing_ok=True)  # a crash before it is written again means: afresh next time
     os.replace(staging, target)
-    published_schema.write_text(schema)
+    published_schema.write_text(schema or "")
     return target
 
 

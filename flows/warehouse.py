@@ -318,7 +318,7 @@ def build_fingerprint(sql_dir: Path, rules: Path) -> str:
     return digest.hexdigest()
 
 
-def _built_from(con: duckdb.DuckDBPyConnection) -> str | None:
+def built_from(con: duckdb.DuckDBPyConnection) -> str | None:
     """The fingerprint of the build the warehouse's models come from (None: not built, or before fingerprints)."""
     try:
         row = con.execute("select fingerprint from raw.builds").fetchone()
@@ -337,7 +337,7 @@ def bring_up_to_date(con: duckdb.DuckDBPyConnection, sql_dir: Path, rules: Path)
     """Build the models unless the warehouse already has this very build (a new process then
     skips ≈ 0.8 s of creating views and tables and writing comments)."""
     fingerprint = build_fingerprint(sql_dir, rules)
-    if _built_from(con) == fingerprint and _is_built(con):
+    if built_from(con) == fingerprint and _is_built(con):
         return
     with transaction(con):
         build(con, sql_dir, rules)
