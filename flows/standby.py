@@ -85,7 +85,7 @@ def _address() -> str:
     for path in sorted(package.rglob("*.py")):
         stat = path.stat()
         digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\0".encode())
-    for folder in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}:
+    for folder in sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}):  # one order in every process
         digest.update(f"{folder}\0{os.stat(folder).st_mtime_ns}\0".encode())
     umask = os.umask(0o022)
     os.umask(umask)

@@ -159,3 +159,15 @@ def test_ctrl_c_and_a_killed_caller_reach_the_command(env, tmp_path, samples, ho
         while Path(f"/proc/{command}").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not Path(f"/proc/{command}").exists()  # the command forked for it ended with it
+
+
+def test_every_process_of_one_command_looks_for_the_standby_at_one_address(tmp_path):
+    """Hosts where packages live in two folders (lib and lib64): each process must still hash them
+    in one order, or half the commands would miss the standby and start another."""
+    code = ("import sysconfig; paths = sysconfig.get_paths(); "
+            f"sysconfig.get_paths = lambda: {{**paths, 'platlib': {str(tmp_path)!r}}}; "
+            "from flows.standby import _address; print(_address())")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}  # each process its own string hashes
+    seen = {subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                           check=True).stdout for _ in range(6)}
+    assert len(seen) == 1, seen
