@@ -161,3 +161,36 @@ def test_every_activity_metric_from_given_rows(prefect, settings, samples):
         "participants_total": sum(g[3] for g in GIVEN_ACTIVITIES) + 10,  # 主题党日 counts only here
     }
     assert july["activities_total"] == 1 and july["participants_total"] == 9 and july["study_sessions"] == 1
+
+
+def test_an_activity_reported_again_is_one_activity_and_its_own_again_when_the_second_report_is_withdrawn(
+        prefect, settings, samples):
+    form = "党课登记表-2022-06-30-张建国.docx"
+    load(settings, samples, [REGISTER, form])
+
+    def lectures() -> tuple:
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        try:
+            places = con.execute("select list(p.path order by p.path) from core.activities, unnest(lineage) as t(p) "
+                                 "where activity_type = '党课' group by activity_id").fetchall()
+            june = metric_values(con, date(2022, 6, 1), date(2022, 6, 30), source="activities")
+            return places, june["party_lectures"], june["activities_total"]
+        finally:
+            con.close()
+
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    unit, held_on, title = con.execute("select unit_name, activity_on, title from core.activities").fetchone()
+    con.close()
+    ledger = f"{unit}2022年6月学习台账.xlsx"
+
+    def send_ledger(rows: list) -> None:
+        write_xlsx(settings.inbox / ledger, {"台账": [LEDGER_HEADER, *[[n, *row] for n, row in enumerate(rows, 1)]]})
+        load(settings, samples, [])
+
+    study = [date(2022, 6, 3), "集体学习", "学习党史", unit, None, None, 10, None, None, None, None]
+    # the unit's ledger reports the lecture too, its title written with other spacing and punctuation
+    send_ledger([[held_on, "党课", f" {title}！", unit, "张建国", None, 20, None, None, None, None], study])
+    assert lectures() == ([([form, ledger],)], 1, 2)
+    # the ledger sent again without the lecture: the lecture is reported once, by the form
+    send_ledger([study])
+    assert lectures() == ([([form],)], 1, 2)

@@ -1,27 +1,31 @@
 -- One row per activity held: valid rows of live files, one activity however often reported
 -- (same unit, date, type and title without spaces and punctuation), with every place it came from.
-with valid as (
-    select rows.*, aliases.unit_name
-    from core.valid_rows('staging.stg_activity_rows') as rows
-    join core.unit_aliases as aliases on aliases.alias = rows.org_unit
-),
-
-keyed as (
+with reported_once as (
+    -- nearly every activity: its one row is the winner and its one place. Told apart by the
+    -- activity's key, not its md5, so a query that does not read activity_id never computes it;
+    -- with NOT IN rather than an anti join, DuckDB builds its hash table on the few rows reported
+    -- again, not on the million (valid rows have every part of the key: validation requires them)
     select
-        *,
-        md5(concat_ws('|', unit_name, activity_on, activity_type,
-            core.title_key(title))) as activity_id
-    from valid
+        activity_id,
+        activity_on,
+        activity_type,
+        unit_name,
+        {
+            'title': title, 'speaker': speaker, 'speaker_role': speaker_role,
+            'participants': participants, 'location': location, 'mode': mode,
+            'is_first_topic': is_first_topic
+        } as winner,
+        [{'file_id': file_id, 'path': path, 'sheet': sheet, 'row_number': row_number}] as lineage
+    from core.activity_rows
+    where {'unit_name': unit_name, 'activity_on': activity_on, 'activity_type': activity_type, 'title_key': title_key}
+        not in (select {'unit_name': unit_name, 'activity_on': activity_on, 'activity_type': activity_type, 'title_key': title_key}
+                from core.activity_rows_reported_again)
 ),
 
-activities as (
+reported_again as (
     -- one group per activity: the fields of the place that wins (the latest online submission,
     -- otherwise the first place reported, by path, sheet and row) and every place, in order of
-    -- path, sheet and row. One aggregation: a window to rank the places and a join back to their
-    -- lists had cost ~2.5× as much over a million activities.
-    -- Date, type and unit are part of the activity's key, so they are group columns too: a
-    -- query that asks for a month, a type or a unit then picks its rows before they are grouped
-    -- (DuckDB pushes such a filter below the grouping), not after all million are.
+    -- path, sheet and row
     select
         activity_id,
         activity_on,
@@ -45,8 +49,16 @@ activities as (
             list_sort(list({'path': path, 'sheet': sheet, 'row_number': row_number, 'file_id': file_id})),
             place -> {'file_id': place.file_id, 'path': place.path, 'sheet': place.sheet, 'row_number': place.row_number}
         ) as lineage
-    from keyed
+    from core.activity_rows_reported_again
+    -- date, type and unit are part of the key: as group columns, a query's filter on them
+    -- picks the rows before they are grouped
     group by activity_id, activity_on, activity_type, unit_name
+),
+
+activities as (
+    select * from reported_once
+    union all
+    select * from reported_again
 ),
 
 final as (
