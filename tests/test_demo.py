@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -17,7 +17,7 @@ import pytest
 from docx import Document
 
 from conftest import SEEDS
-from flows.metrics import activity_metrics, all_metrics
+from flows.metrics import activity_metrics, all_metrics, metric_values, window_figures
 from flows.report.phrasing import write_number
 
 TAIZHANG = str(Path(sys.executable).with_name("taizhang"))
@@ -97,6 +97,23 @@ def test_the_demo_year_reaches_the_figures_of_the_seed_reports(demo):
     donated = "，".join(write_number(v["quantity"], VILLAGE_STYLES.get(item, "exact"), v["unit"]).join([item, ""])
                        for item, v in year["village_items"].items())
     assert f"为帮扶村捐赠{donated}。" in seeds
+
+
+def test_values_asked_alone_are_the_values_that_come_with_their_evidence(demo):
+    # metric_values leaves the places out for speed; a report's figures carry them: the same numbers
+    out, _ = demo
+    windows = [(date(2021, 1, 1), date(2021, 12, 31))] + [(date(2021, m, 1), date(2021, m + 1, 1) - timedelta(days=1))
+                                                          for m in range(1, 12)]
+    con = duckdb.connect(str(out / "taizhang.duckdb"), read_only=True)
+    try:
+        for start, end in windows:
+            figures = window_figures(con, start, end)
+            assert metric_values(con, start, end) == figures.values, start
+            assert not figures.evidence.empty
+        assert con.execute("select count(*) from metrics.figures(date '2021-01-01', date '2021-12-31', "
+                           "with_places := false) where len(places) > 0").fetchone() == (0,)
+    finally:
+        con.close()
 
 
 def test_the_demo_report_states_the_warehouse_figures(demo):

@@ -2,8 +2,9 @@
 -- within a scope: the meetings of the rule's type the unit held in the slot (0 = 应开未开), with
 -- the activities behind them and the rows they come from (meeting_places). A slot is owed by a
 -- unit of the rule's type that existed on its first day (a unit with no founding date is long
--- established); rules: raw.meeting_rules.
-create or replace macro marts.meeting_compliance(start_on, end_on, scope_name := null) as table
+-- established); rules: raw.meeting_rules. with_places := false leaves meeting_places empty, for
+-- a query that only counts: listing a million activities' places is most of what it costs.
+create or replace macro marts.meeting_compliance(start_on, end_on, scope_name := null, with_places := true) as table
     with slots as (
         select rules.*, slots.*
         from raw.meeting_rules as rules,
@@ -16,15 +17,24 @@ create or replace macro marts.meeting_compliance(start_on, end_on, scope_name :=
              core.units_owing(slots.unit_type, slots.slot_start, scope_name := scope_name) as units
     ),
 
+    meetings as (
+        -- the activities of a type some rule counts, picked before they are joined to the slots
+        select *
+        from core.activities
+        where activity_type in (select activity_type from raw.meeting_rules)
+    ),
+
     held as (
         select owed.unit_name, owed.activity_type, owed.slot_start,
                count(activities.activity_id) as meetings,
                list(activities.activity_id order by activities.activity_on, activities.activity_id)
                    filter (where activities.activity_id is not null) as activity_ids,
-               flatten(list([{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in activities.lineage])
-                   filter (where activities.activity_id is not null)) as meeting_places
+               case when with_places then
+                   flatten(list([{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in activities.lineage])
+                       filter (where activities.activity_id is not null))
+               end as meeting_places
         from owed
-        left join core.activities as activities
+        left join meetings as activities
           on activities.unit_name = owed.unit_name
          and activities.activity_type = owed.activity_type
          and activities.activity_on between owed.slot_start and owed.slot_end

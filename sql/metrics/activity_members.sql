@@ -1,6 +1,6 @@
 -- Table macro: one row per (activity metric, activity counted by it) for [start_on, end_on] and a
 -- scope, with the places the activity was reported. Definitions: metrics.md, "Activities".
-create or replace macro metrics.activity_members(start_on, end_on, scope_name := null) as table
+create or replace macro metrics.activity_members(start_on, end_on, scope_name := null, with_places := true) as table
     with activities as (
         select *
         from core.activities
@@ -43,5 +43,5 @@ create or replace macro metrics.activity_members(start_on, end_on, scope_name :=
         unnest(list_filter(metric_ids, m -> m is not null)) as metric_id,
         activity_id as item_id,
         coalesce(participants, 0) as amount,
-        [{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in lineage] as places
+        case when with_places then [{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in lineage] end as places
     from flagged

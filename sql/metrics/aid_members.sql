@@ -1,7 +1,7 @@
 -- Table macro: one row per (aid metric, record counted by it) for [start_on, end_on] within a scope.
 -- Recipients and contexts are free text: a row counts when it names the recipient or context.
 -- For epidemic_societies the item is the society, so each counts once.
-create or replace macro metrics.aid_members(start_on, end_on, scope_name := null) as table
+create or replace macro metrics.aid_members(start_on, end_on, scope_name := null, with_places := true) as table
     with events as (
         select
             *,
@@ -36,5 +36,5 @@ create or replace macro metrics.aid_members(start_on, end_on, scope_name := null
     )
 
     select metric_id, item_id, coalesce(amount, 0) as amount,
-           [{'path': path, 'sheet': sheet, 'row_number': row_number}] as places
+           case when with_places then [{'path': path, 'sheet': sheet, 'row_number': row_number}] end as places
     from members

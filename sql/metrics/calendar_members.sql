@@ -2,10 +2,13 @@
 -- [start_on, end_on] within a scope: the meeting slots owed and held (marts.meeting_compliance)
 -- and the ledgers due, on time, late and missing (marts.submission_status). A slot's evidence
 -- is the meetings held in it, or the register row of the unit that owed it.
-create or replace macro metrics.calendar_members(start_on, end_on, scope_name := null) as table
+create or replace macro metrics.calendar_members(start_on, end_on, scope_name := null, with_places := true) as table
     with slots as (
-        select *, concat_ws('|', unit_name, activity_type, slot_start) as item_id
-        from marts.meeting_compliance(start_on, end_on, scope_name := scope_name)
+        -- the columns used, named: a CTE read more than once is kept whole, so with `*` the
+        -- slots' lists of activity ids would be built for nothing
+        select concat_ws('|', unit_name, activity_type, slot_start) as item_id, is_met, meeting_places,
+               path, sheet, row_number
+        from marts.meeting_compliance(start_on, end_on, scope_name := scope_name, with_places := with_places)
     ),
 
     ledgers as (
@@ -36,6 +39,6 @@ create or replace macro metrics.calendar_members(start_on, end_on, scope_name :=
         where is_met
     )
 
-    select metric_id, item_id, 1 as amount, places from register_places
+    select metric_id, item_id, 1 as amount, case when with_places then places end as places from register_places
     union all by name
     select metric_id, item_id, 1 as amount, places from meeting_places

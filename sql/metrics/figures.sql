@@ -1,11 +1,12 @@
 -- Table macro: one row per metric of the catalogue for [start_on, end_on] and a scope: its value
 -- (the distinct items a counting metric counts, or the sum of a summing metric's amounts) and
 -- the source rows behind it (places: file, sheet, row), in one pass over the members. Values
--- (metric_values) and evidence both come from here; a query that reads only values costs no
--- more for the places (DuckDB drops the unused aggregate).
-create or replace macro metrics.figures(start_on, end_on, scope_name := null) as table
+-- (metric_values) and evidence both come from here. with_places := false leaves the places out
+-- (null or empty) for a query that reads only values: DuckDB keeps building the places of a member
+-- macro's row (a CTE read twice is materialised whole) even when nothing reads them.
+create or replace macro metrics.figures(start_on, end_on, scope_name := null, with_places := true) as table
     with members as (
-        select * from metrics.members(start_on, end_on, scope_name := scope_name)
+        select * from metrics.members(start_on, end_on, scope_name := scope_name, with_places := with_places)
     ),
 
     final as (

@@ -1,6 +1,6 @@
 -- Table macro: one row per (practical-matters metric, matter counted by it) as of [start_on, end_on]:
 -- each unit's latest list sent for a period starting on or before end_on (core.latest_matters).
-create or replace macro metrics.matter_members(start_on, end_on, scope_name := null) as table
+create or replace macro metrics.matter_members(start_on, end_on, scope_name := null, with_places := true) as table
     with matters as (
         select * from core.latest_matters(end_on, scope_name := scope_name)
     ),
@@ -22,5 +22,5 @@ create or replace macro metrics.matter_members(start_on, end_on, scope_name := n
         unnest(list_filter(metric_ids, m -> m is not null)) as metric_id,
         file_id || ':' || row_number as item_id,
         coalesce(beneficiaries, 0) as amount,
-        [{'path': path, 'sheet': sheet, 'row_number': row_number}] as places
+        case when with_places then [{'path': path, 'sheet': sheet, 'row_number': row_number}] end as places
     from flagged

@@ -1,7 +1,7 @@
 -- Table macro: one row per (metric of the register and other ledgers, item counted by it) for
 -- [start_on, end_on] within a scope. A branch with no founding date counts as long established;
 -- distinct schools, people and titles are items, so each counts once.
-create or replace macro metrics.other_members(start_on, end_on, scope_name := null) as table
+create or replace macro metrics.other_members(start_on, end_on, scope_name := null, with_places := true) as table
     with members(metric_id, item_id, amount, path, sheet, row_number) as (
         select 'branches', units.unit_name, 1, files.path, units.sheet, units.row_number
         from core.units as units join core.files as files using (file_id)
@@ -31,5 +31,5 @@ create or replace macro metrics.other_members(start_on, end_on, scope_name := nu
     )
 
     select metric_id, item_id, coalesce(amount, 0) as amount,
-           [{'path': path, 'sheet': sheet, 'row_number': row_number}] as places
+           case when with_places then [{'path': path, 'sheet': sheet, 'row_number': row_number}] end as places
     from members

@@ -1,7 +1,7 @@
 -- Table macro: one row per (publicity metric, item counted by it) for items published in
 -- [start_on, end_on]: each item once, with its read count from the latest export taken on or
 -- before end_on. Publicity belongs to the whole organisation: a unit scope has none.
-create or replace macro metrics.publicity_members(start_on, end_on, scope_name := null) as table
+create or replace macro metrics.publicity_members(start_on, end_on, scope_name := null, with_places := true) as table
     with latest as (
         select * exclude (recency)
         from (
@@ -39,5 +39,5 @@ create or replace macro metrics.publicity_members(start_on, end_on, scope_name :
         unnest(list_filter(metric_ids, m -> m is not null)) as metric_id,
         item_id,
         coalesce(reads, 0) as amount,
-        [{'path': path, 'sheet': sheet, 'row_number': row_number}] as places
+        case when with_places then [{'path': path, 'sheet': sheet, 'row_number': row_number}] end as places
     from listed
