@@ -4,8 +4,7 @@
 -- is the meetings held in it, or the register row of the unit that owed it.
 create or replace macro metrics.calendar_members(start_on, end_on, scope_name := null, with_places := true) as table
     with slots as (
-        -- the columns used, named: a CTE read more than once is kept whole, so with `*` the
-        -- slots' lists of activity ids would be built for nothing
+        -- the columns used, named: a CTE read more than once is kept whole
         select concat_ws('|', unit_name, activity_type, slot_start) as item_id, is_met, meeting_places,
                path, sheet, row_number
         from marts.meeting_compliance(start_on, end_on, scope_name := scope_name, with_places := with_places)
