@@ -2,8 +2,9 @@
 -- within a scope: the meetings of the rule's type the unit held in the slot (0 = 应开未开), with
 -- the activities behind them and the rows they come from (meeting_places). A slot is owed by a
 -- unit of the rule's type that existed on its first day (a unit with no founding date is long
--- established); rules: raw.meeting_rules. with_places := false leaves meeting_places empty, for
--- a query that only counts: listing a million activities' places is most of what it costs.
+-- established); rules: raw.meeting_rules. with_places := false leaves the evidence out
+-- (activity_ids and meeting_places empty), for a query that only counts: listing a million
+-- activities' places and ids is most of what it costs.
 create or replace macro marts.meeting_compliance(start_on, end_on, scope_name := null, with_places := true) as table
     with slots as (
         select rules.*, slots.*
@@ -26,9 +27,12 @@ create or replace macro marts.meeting_compliance(start_on, end_on, scope_name :=
 
     held as (
         select owed.unit_name, owed.activity_type, owed.slot_start,
-               count(activities.activity_id) as meetings,
-               list(activities.activity_id order by activities.activity_on, activities.activity_id)
-                   filter (where activities.activity_id is not null) as activity_ids,
+               -- the activity's date counts it: its id, an md5, is computed only for the lists
+               count(activities.activity_on) as meetings,
+               case when with_places then
+                   list(activities.activity_id order by activities.activity_on, activities.activity_id)
+                       filter (where activities.activity_id is not null)
+               end as activity_ids,
                case when with_places then
                    flatten(list([{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in activities.lineage])
                        filter (where activities.activity_id is not null))
