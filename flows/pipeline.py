@@ -13,6 +13,7 @@ appear in the Prefect UI.
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -43,7 +44,7 @@ from flows.publish import publish_analyst_copy
 from flows.problems import open_problems, receipts_to_write, write_problems_csv, write_receipts
 from flows.alerts import alert_correction, notify_failure
 from flows.report import Report, build_report
-from flows.report.pdf import to_pdf
+from flows.report.pdf import PdfConverter
 from flows.report.periods import between, parse, previous, report_command
 from flows.report_delivery import Delivery, report_contacts, send_report, sent_editions
 from flows.settings import TIMEZONE, Settings
@@ -444,11 +445,13 @@ def report(kind: str, period: str | None = None, end: str | None = None, scope: 
         period = previous(kind, scheduled_day())
         logger.info("reporting on the last complete period: %s", period)
     chosen = parse(kind, period, date.fromisoformat(end) if end else None)
-    with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
-        sent = None if scope else sent_editions(con, kind, chosen.label)
-        result = build_report(con, settings, chosen, scope, sent)
-    if pdf:
-        result.pdf = to_pdf(result.docx)
+    with ExitStack() as stack:
+        converter = stack.enter_context(PdfConverter()) if pdf else None  # LibreOffice starts while it is built
+        with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
+            sent = None if scope else sent_editions(con, kind, chosen.label)
+            result = build_report(con, settings, chosen, scope, sent)
+        if converter is not None:
+            result.pdf = converter.convert(result.docx)
     logger.info("wrote %s", result.docx)
     for change in result.changes:
         logger.warning("data for this period changed since the last build: %s", change)

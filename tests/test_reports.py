@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import warnings
 from dataclasses import replace
 from datetime import date
@@ -212,6 +213,20 @@ def test_the_annual_summary_as_pdf_shows_chinese_headings_and_page_numbers(demo_
     body_lines = [line for line in first_page.splitlines() if line.strip()]
     assert 18 <= len(body_lines) <= 24  # 22 lines a page, the title taking more room
     assert max(len(re.sub(r"[\sA-Za-z0-9]", "", line)) for line in body_lines) <= 28
+
+
+def test_a_report_that_fails_while_libreoffice_starts_ahead_leaves_no_libreoffice_or_profile(demo_year, tmp_path, capsys):
+    """--pdf starts LibreOffice while the report is built; when the build fails, it is stopped."""
+    def ours() -> tuple[set, set]:
+        running = subprocess.run(["pgrep", "-f", "taizhang-lo-"], capture_output=True, text=True).stdout.split()
+        return set(running), set(Path(tempfile.gettempdir()).glob("taizhang-lo-*"))
+
+    before = ours()
+    assert main(["--warehouse", str(demo_year.warehouse), "report", "annual", "--year", "2021", "--pdf",
+                 "--scope", "不存在的支部", "--out", str(tmp_path)]) == 2
+    assert "不存在的支部" in capsys.readouterr().err
+    assert ours() == before
+    assert not list(tmp_path.glob("*.pdf"))
 
 
 def test_the_pdf_sets_body_text_in_a_fangsong_face(demo_year, tmp_path):
