@@ -171,10 +171,26 @@ def _write_rows(con: duckdb.DuckDBPyConnection, name: str, files: list[str] | No
             con.unregister("changed_files")
 
 
+def _holding(con: duckdb.DuckDBPyConnection, database: str, tables: dict[str, list[tuple[str, str]]],
+             scope: str) -> set[str]:
+    """The tables of rows that belong to files which hold rows of the changed files (`scope`), in
+    the warehouse or in the copy: asked in one query, so a new file costs a statement for each
+    table it touches, not for each table there is."""
+    held = " union all ".join(
+        f"select '{table}' where exists (select 1 from {db}.{table}{scope})"
+        for table, columns in tables.items() if "file_id" in dict(columns) for db in (database, "analyst_copy"))
+    return {table for (table,) in con.execute(held).fetchall()} if held else set()
+
+
 def _write_tables(con: duckdb.DuckDBPyConnection, name: str, database: str, files: list[str] | None,
                   scope: str) -> None:
     """Each table's rows, masked: those of the changed files (`scope`), or all of them."""
-    for table, columns in _tables(con, name).items():
+    tables = _tables(con, name)
+    if files is not None:  # only the tables that hold rows of the changed files, here or there
+        holding = _holding(con, database, tables, scope)
+        tables = {table: columns for table, columns in tables.items()
+                  if "file_id" not in dict(columns) or table in holding}
+    for table, columns in tables.items():
         rows = scope if "file_id" in dict(columns) else ""  # a table of no file (the rules) goes whole
         if files is not None:
             con.execute(f"delete from analyst_copy.{table}{rows}")
