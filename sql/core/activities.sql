@@ -1,10 +1,17 @@
 -- One row per activity held: valid rows of live files, one activity however often reported
 -- (same unit, date, type and title without spaces and punctuation), with every place it came from.
-with reported_once as (
-    -- nearly every activity (no other row carries its key): its one row is the winner and its
-    -- one place, with nothing to group; activity_id, an md5, is computed only when a query
-    -- reads it. NOT IN builds its hash table on the few keys repeated, not on the million rows
-    -- (valid rows have every part of the key: validation requires them)
+with repeated_hashes as (
+    -- the hashes of keys that more than one row carries: every activity reported again, and
+    -- perhaps a few reported once whose key's hash another key shares (those are grouped too,
+    -- by their key, and stay apart). Counting 64-bit hashes is far cheaper than grouping rows.
+    select hash(unit_name, activity_on, activity_type, title_key) as key_hash
+    from core.activity_rows
+    group by key_hash
+    having count(*) > 1
+),
+
+reported_once as (
+    -- nearly every activity: its one row is the winner and its one place, with nothing to group
     select
         activity_id,
         activity_on,
@@ -17,8 +24,7 @@ with reported_once as (
         } as winner,
         [{'file_id': file_id, 'path': path, 'sheet': sheet, 'row_number': row_number}] as lineage
     from core.activity_rows
-    where {'unit_name': unit_name, 'activity_on': activity_on, 'activity_type': activity_type, 'title_key': title_key}
-        not in (select {'unit_name': unit_name, 'activity_on': activity_on, 'activity_type': activity_type, 'title_key': title_key} from core.activity_keys_repeated)
+    where hash(unit_name, activity_on, activity_type, title_key) not in (select key_hash from repeated_hashes)
 ),
 
 reported_again as (
@@ -49,8 +55,7 @@ reported_again as (
             place -> {'file_id': place.file_id, 'path': place.path, 'sheet': place.sheet, 'row_number': place.row_number}
         ) as lineage
     from core.activity_rows
-    where {'unit_name': unit_name, 'activity_on': activity_on, 'activity_type': activity_type, 'title_key': title_key}
-        in (select {'unit_name': unit_name, 'activity_on': activity_on, 'activity_type': activity_type, 'title_key': title_key} from core.activity_keys_repeated)
+    where hash(unit_name, activity_on, activity_type, title_key) in (select key_hash from repeated_hashes)
     -- date, type and unit are part of the key: as group columns, a query's filter on them
     -- picks the rows before they are grouped
     group by activity_id, activity_on, activity_type, unit_name
