@@ -173,9 +173,9 @@ def _write_rows(con: duckdb.DuckDBPyConnection, name: str, files: list[str] | No
 
 def _holding(con: duckdb.DuckDBPyConnection, database: str, tables: dict[str, list[tuple[str, str]]],
              scope: str) -> set[str]:
-    """The tables of rows that belong to files which hold rows of the changed files (`scope`), in
-    the warehouse or in the copy: asked in one query, so a new file costs a statement for each
-    table it touches, not for each table there is."""
+    """The tables of file rows that hold rows of the changed files (`scope`), in the warehouse or
+    in the copy: asked in one query, so a new file costs statements for the tables it touches,
+    not for every table."""
     held = " union all ".join(
         f"select '{table}' where exists (select 1 from {db}.{table}{scope})"
         for table, columns in tables.items() if "file_id" in dict(columns) for db in (database, "analyst_copy"))

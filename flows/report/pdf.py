@@ -41,10 +41,11 @@ class PdfConverter:
         if self.soffice is None:
             raise PdfUnavailable("--pdf needs LibreOffice: run scripts/setup.sh, which installs "
                                  "libreoffice-writer-nogui and the Chinese fonts")
-        self.profile = Path(tempfile.mkdtemp(prefix="taizhang-lo-"))
+        self.profile: Path | None = None  # its own folder, from __enter__ on
         self.started: subprocess.Popen | None = None
 
     def __enter__(self) -> "PdfConverter":
+        self.profile = Path(tempfile.mkdtemp(prefix="taizhang-lo-"))
         try:
             if KEPT_PROFILE.is_dir():
                 shutil.copytree(KEPT_PROFILE, self.profile, dirs_exist_ok=True, symlinks=True)
@@ -99,7 +100,8 @@ class PdfConverter:
             except ProcessLookupError:
                 pass
             self._wait_for_started(seconds=5)
-        shutil.rmtree(self.profile, ignore_errors=True)
+        if self.profile is not None:
+            shutil.rmtree(self.profile, ignore_errors=True)
 
 
 def _keep(profile: Path, kept: Path) -> None:
