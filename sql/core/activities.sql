@@ -4,7 +4,7 @@ with repeated_hashes as (
     -- the hashes of keys that more than one row carries: every activity reported again, and
     -- perhaps a few reported once whose key's hash another key shares (those are grouped too,
     -- by their key, and stay apart). Counting 64-bit hashes is far cheaper than grouping rows.
-    select hash(unit_name, activity_on, activity_type, title_key) as key_hash
+    select key_hash
     from core.activity_rows
     group by key_hash
     having count(*) > 1
@@ -24,7 +24,7 @@ reported_once as (
         } as winner,
         [{'file_id': file_id, 'path': path, 'sheet': sheet, 'row_number': row_number}] as lineage
     from core.activity_rows
-    where hash(unit_name, activity_on, activity_type, title_key) not in (select key_hash from repeated_hashes)
+    where key_hash not in (select key_hash from repeated_hashes)
 ),
 
 reported_again as (
@@ -55,7 +55,7 @@ reported_again as (
             place -> {'file_id': place.file_id, 'path': place.path, 'sheet': place.sheet, 'row_number': place.row_number}
         ) as lineage
     from core.activity_rows
-    where hash(unit_name, activity_on, activity_type, title_key) in (select key_hash from repeated_hashes)
+    where key_hash in (select key_hash from repeated_hashes)
     -- date, type and unit are part of the key: as group columns, a query's filter on them
     -- picks the rows before they are grouped
     group by activity_id, activity_on, activity_type, unit_name
