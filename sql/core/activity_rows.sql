@@ -1,7 +1,8 @@
 -- One row per activity ledger row that counts (a valid row of a live file), with the unit it
 -- names and the activity it reports: one activity however often reported, known by its unit,
--- date, type and title key (the title without spaces and punctuation); activity_id is their md5,
--- key_hash their 64-bit hash (DuckDB's `hash`, for comparing within a query: never stored).
+-- date, type and title key (the title without spaces and punctuation); key_hash is their 64-bit
+-- hash (DuckDB's `hash`, for comparing within a query: never stored). core.activities gives each
+-- activity its id, the md5 of the same key.
 with valid as (
     select rows.*, aliases.unit_name, core.title_key(rows.title) as title_key
     from core.valid_rows('staging.stg_activity_rows') as rows
@@ -11,7 +12,6 @@ with valid as (
 final as (
     select
         *,
-        md5(concat_ws('|', unit_name, activity_on, activity_type, title_key)) as activity_id,
         hash(unit_name, activity_on, activity_type, title_key) as key_hash
     from valid
 )

@@ -19,8 +19,11 @@ create or replace macro marts.meeting_compliance(start_on, end_on, scope_name :=
     ),
 
     meetings as (
-        -- the activities of a type some rule counts, picked before they are joined to the slots
-        select *
+        -- the activities of a type some rule counts, picked before they are joined to the slots;
+        -- their ids (an md5 each) and places only when asked
+        select activity_on, activity_type, unit_name,
+               case when with_places then activity_id end as activity_id,
+               case when with_places then lineage end as lineage
         from core.activities
         where activity_type in (select activity_type from raw.meeting_rules)
     ),

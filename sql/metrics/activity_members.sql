@@ -41,7 +41,8 @@ create or replace macro metrics.activity_members(start_on, end_on, scope_name :=
 
     select
         unnest(list_filter(metric_ids, m -> m is not null)) as metric_id,
-        activity_id as item_id,
+        -- the activity's id (an md5 each) only with its places: counting reads no ids
+        case when with_places then activity_id end as item_id,
         coalesce(participants, 0) as amount,
         case when with_places then [{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in lineage] end as places
     from flagged

@@ -17,8 +17,9 @@ create or replace macro metrics.figures(start_on, end_on, scope_name := null, wi
                 when 'sum' then coalesce(sum(members.amount), 0)
                 -- an activity is one member of each metric it counts for (core.activities has
                 -- one row per activity): counted as they come, without the de-duplication
-                -- that would be the costliest step over a million of them
-                else count(members.item_id) filter (where catalogue.source = 'activities')
+                -- that would be the costliest step over a million of them, and without their
+                -- ids (members.metric_id is null only for a metric with no members)
+                else count(members.metric_id) filter (where catalogue.source = 'activities')
                     + count(distinct members.item_id) filter (where catalogue.source <> 'activities')
             end::bigint as value,
             flatten(list(members.places) filter (where members.places is not null)) as places
