@@ -1,7 +1,11 @@
 -- Table macro: one row per (activity metric, activity counted by it) for [start_on, end_on] and a
 -- scope, with the places the activity was reported. Definitions: metrics.md, "Activities".
+-- with_places := false: one row per (metric, kind of activity) instead, `times` the activities of
+-- that kind and `amount` their participants: the kinds are the fields the metrics read (type,
+-- first topic, speaker's role), so the counts are the same, without a row for each of a million
+-- activities. With places, `times` is 1.
 create or replace macro metrics.activity_members(start_on, end_on, scope_name := null, with_places := true) as table
-    with activities as (
+    with activities as not materialized (
         select *
         from core.activities
         where activity_on between start_on and end_on and core.in_scope(unit_name, scope_name)
@@ -11,10 +15,26 @@ create or replace macro metrics.activity_members(start_on, end_on, scope_name :=
         select list(role) as roles from core.leader_roles
     ),
 
+    each_activity as (
+        select activity_type, is_first_topic, speaker_role, activity_id as item_id, 1 as times,
+               coalesce(participants, 0) as amount, lineage
+        from activities
+        where with_places
+    ),
+
+    each_kind as (
+        select activity_type, is_first_topic, speaker_role, null as item_id, count(*) as times,
+               sum(coalesce(participants, 0)) as amount, null as lineage
+        from activities
+        where not with_places
+        group by activity_type, is_first_topic, speaker_role
+    ),
+
     flagged as (
         select
-            activity_id,
-            participants,
+            item_id,
+            times,
+            amount,
             lineage,
             [
                 case when activity_type in ('集体学习', '专家辅导') then 'study_sessions' end,
@@ -36,13 +56,13 @@ create or replace macro metrics.activity_members(start_on, end_on, scope_name :=
                 'activities_total',
                 'participants_total'
             ] as metric_ids
-        from activities
+        from (select * from each_activity union all select * from each_kind)
     )
 
     select
         unnest(list_filter(metric_ids, m -> m is not null)) as metric_id,
-        -- the activity's id (an md5 each) only with its places: counting reads no ids
-        case when with_places then activity_id end as item_id,
-        coalesce(participants, 0) as amount,
-        case when with_places then [{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in lineage] end as places
+        item_id,
+        times,
+        amount,
+        [{'path': p.path, 'sheet': p.sheet, 'row_number': p.row_number} for p in lineage] as places
     from flagged

@@ -16,10 +16,9 @@ create or replace macro metrics.figures(start_on, end_on, scope_name := null, wi
             case catalogue.aggregate
                 when 'sum' then coalesce(sum(members.amount), 0)
                 -- an activity is one member of each metric it counts for (core.activities has
-                -- one row per activity): counted as they come, without the de-duplication
-                -- that would be the costliest step over a million of them, and without their
-                -- ids (members.metric_id is null only for a metric with no members)
-                else count(members.metric_id) filter (where catalogue.source = 'activities')
+                -- one row per activity): counted as they come, `times` activities a row, without
+                -- the de-duplication that would be the costliest step over a million of them
+                else coalesce(sum(members.times) filter (where catalogue.source = 'activities'), 0)
                     + count(distinct members.item_id) filter (where catalogue.source <> 'activities')
             end::bigint as value,
             flatten(list(members.places) filter (where members.places is not null)) as places
