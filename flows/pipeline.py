@@ -13,7 +13,7 @@ appear in the Prefect UI.
 from __future__ import annotations
 
 import time
-from contextlib import ExitStack
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -445,8 +445,7 @@ def report(kind: str, period: str | None = None, end: str | None = None, scope: 
         period = previous(kind, scheduled_day())
         logger.info("reporting on the last complete period: %s", period)
     chosen = parse(kind, period, date.fromisoformat(end) if end else None)
-    with ExitStack() as stack:
-        converter = stack.enter_context(PdfConverter()) if pdf else None  # LibreOffice starts while it is built
+    with PdfConverter() if pdf else nullcontext() as converter:  # LibreOffice starts while it is built
         with open_warehouse(settings.warehouse, settings.sql_dir, read_only=True) as con:
             sent = None if scope else sent_editions(con, kind, chosen.label)
             result = build_report(con, settings, chosen, scope, sent)
