@@ -30,19 +30,28 @@ arrivals as (
     group by path, file_id
 ),
 
+keyed_arrivals as (
+    select arrivals.*, keyed.submission_key, keyed.state
+    from arrivals join keyed using (file_id)
+),
+
 overwritten as (
     -- per file, the first time other bytes arrived at a path after it, for every path it came by
     -- (bytes still in place under another path are not overwritten); only the file's own
     -- submission counts when it was loaded, any file when it was refused
-    select mine.file_id, max(later.arrived_at) as overwritten_at,
-           bool_and(later.arrived_at is not null) as is_overwritten
-    from (select arrivals.*, keyed.submission_key, keyed.state from arrivals join keyed using (file_id)) as mine
+    select mine.file_id, max(later.overwritten_at) as overwritten_at,
+           bool_and(later.overwritten_at is not null) as is_overwritten
+    from keyed_arrivals as mine
     left join (
-        select arrivals.path, arrivals.file_id, arrivals.arrived_at, keyed.submission_key
-        from arrivals join keyed using (file_id)
-    ) as later
-      on later.path = mine.path and later.file_id <> mine.file_id and later.arrived_at > mine.arrived_at
-     and (mine.state = 'refused' or later.submission_key = mine.submission_key)
+        -- an inner join on the path, so that it is a hash join (a left join with these
+        -- conditions compares every arrival with every other)
+        select mine.path, mine.file_id, max(later.arrived_at) as overwritten_at
+        from keyed_arrivals as mine
+        join keyed_arrivals as later
+          on later.path = mine.path and later.file_id <> mine.file_id and later.arrived_at > mine.arrived_at
+        where mine.state = 'refused' or later.submission_key = mine.submission_key
+        group by mine.path, mine.file_id
+    ) as later using (path, file_id)
     group by mine.file_id
 ),
 
