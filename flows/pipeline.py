@@ -50,7 +50,7 @@ from flows.report_delivery import Delivery, report_contacts, send_report, sent_e
 from flows.settings import TIMEZONE, Settings
 from flows.tether import tether_temporary_server
 from flows.validate import Checks, rule_columns, unit_rules
-from flows.warehouse import open_warehouse
+from flows.warehouse import kept_open, open_warehouse, release
 from flows.writer import warehouse_writer
 
 if not PREFECT_API_URL.value():  # a flow run here starts Prefect's temporary server: it ends with us
@@ -164,6 +164,7 @@ def load_files(files: list[FileRead], problems: pd.DataFrame, settings: Settings
     with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         con.execute("set threads = 1")
         load_batch(con, files, problems, settings.inbox, run_id)
+        con.execute("reset threads")  # the connection is kept for the run's later steps (a failed one is not)
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
@@ -214,7 +215,7 @@ def ingest(warehouse: str | None = None, inbox: str | None = None, reports: str 
     if settle_seconds is not None:
         settings = replace(settings, settle_seconds=settle_seconds)
     check_inbox(settings.inbox)  # before the warehouse is touched: a wrong path creates nothing
-    with warehouse_writer(settings.warehouse):
+    with warehouse_writer(settings.warehouse), kept_open(settings.warehouse):
         return _ingest(settings, max(1, parallel))
 
 
@@ -300,6 +301,7 @@ def load_batches(plan: Plan, settings: Settings, parallel: int, run_id: str, sta
     followers = plan.batches[1:] + [None] if plan.batches else []  # the batch read while each one is loaded
     for number, following in enumerate(followers):
         batch, reading = reading, None
+        release(settings.warehouse)  # while the workers read, a reader may open the warehouse
         read = batch.result()
         wait_for_register = number + 1 == plan.register_batches
         if following and not wait_for_register:
@@ -355,6 +357,8 @@ def write_problem_files(settings: Settings, paths: set[str],
     kept, and those of units with no open problem left removed. Returns the problems too."""
     with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         problems = open_problems(con)
+    # the warehouse written out (closed) before the problem list, whose being newer says the run completed
+    release(settings.warehouse)
     path = write_problems_csv(problems, settings.reports_out / "problems.csv")
     units = (units | set(problems.loc[problems["path"].isin(paths), "unit_name"])) if paths else set()
     if receipts_to_write(problems, settings.receipts, units):

@@ -22,7 +22,7 @@ import hashlib
 import os
 import re
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
@@ -351,16 +351,56 @@ def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False, wait: flo
     """A connection to the warehouse file; a writer also brings the models up to date.
 
     DuckDB locks the file for one writing process (and readers in other processes fail while
-    it is held): we wait for the lock up to `wait` seconds, then raise WarehouseBusy.
+    it is held): we wait for the lock up to `wait` seconds, then raise WarehouseBusy. Within
+    `kept_open(path)`, a writer gets the one connection kept there, and so does a reader while
+    it is open (one process cannot open a file both ways).
     """
     if read_only and not path.exists():
         raise WarehouseMissing(f"warehouse {path} does not exist yet: run `taizhang ingest` (or `taizhang demo`) first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(path, read_only, wait)
+    kept = path.absolute() in _KEPT and (not read_only or _KEPT[path.absolute()] is not None)
+    con = _KEPT[path.absolute()] if kept else None
+    if con is None:
+        con = _connect(path, read_only, wait)
+        if kept:
+            _KEPT[path.absolute()] = con
     try:
         if not read_only and ((key := _build_key(path, sql_dir, rules)) not in _BUILT or not _is_built(con)):
             bring_up_to_date(con, sql_dir, rules)
             _BUILT.add(key)
         yield con
+    except BaseException:
+        if kept:  # a step that failed leaves no connection behind: its retry starts afresh
+            with suppress(duckdb.Error):  # the step's own error says what happened
+                release(path)
+        raise
     finally:
+        if not kept:
+            con.close()
+
+
+# writing connections kept open by `kept_open`, by warehouse file (None: released, opened again when asked for)
+_KEPT: dict[Path, duckdb.DuckDBPyConnection | None] = {}
+
+
+@contextmanager
+def kept_open(path: Path) -> Iterator[None]:
+    """Within, every writer `open_warehouse` gives for `path` is one connection, opened when first
+    asked for and kept between uses: a run of several steps connects once instead of once a step
+    (each connection costs ≈ 20 ms to open and a checkpoint to close). `release` closes it while
+    the run waits for something else, so that a reader can get in meanwhile."""
+    key = path.absolute()
+    _KEPT[key] = None
+    try:
+        yield
+    finally:
+        release(path)
+        del _KEPT[key]
+
+
+def release(path: Path) -> None:
+    """Close the connection `kept_open(path)` keeps, if it is open (the next writer opens it again)."""
+    con = _KEPT.get(path.absolute())
+    if con is not None:
+        _KEPT[path.absolute()] = None
         con.close()
