@@ -216,6 +216,13 @@ def _checkpoint(expectations_dir: Path, suite_name: str, rules: frozenset[str] |
         name=suite.name, validation_definitions=[definition], result_format={"result_format": "COMPLETE"}))
 
 
+def build_checkpoints(expectations_dir: Path) -> None:
+    """Build Great Expectations' context and every suite's checkpoint now (≈ 0.3 s): a process
+    forked afterwards runs its first validation without building them (`flows/preload.py`)."""
+    for suite in sorted({contract.suite for contract in CONTRACTS}):
+        _checkpoint(expectations_dir, suite, None)
+
+
 def validate_records(records: pd.DataFrame, contract: Contract, expectations_dir: Path,
                      files: dict[str, FileRead], parameters: dict | None = None,
                      today: date | None = None, results: list | None = None,

@@ -9,8 +9,9 @@ again is refused, the others are read normally.
 A batch is split into one part per worker; each worker reads its part and validates it
 at once (every rule compares a row with its own submission), so the run's own process
 only loads. Workers are forked from a server process that has imported the readers and
-Great Expectations once (`start`, called as a run begins, while Prefect starts): no
-worker pays those imports, and the run's process never imports Great Expectations.
+Great Expectations and built the suites' checkpoints once (`flows/preload.py`; `start`, called
+as a run begins, while Prefect starts): no worker pays for those, and the run's process never
+imports Great Expectations.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ from flows.tether import watch
 from flows.validate import Checks, concat_problems, refusal_problems, render_docs, validate_files, validate_records
 
 WORKERS = Settings.load().workers  # TAIZHANG_WORKERS
-# imported once by the server the workers are forked from
-PRELOAD = ["flows.settings", "flows.extract", "flows.validate", "great_expectations"]
+# imported once by the server the workers are forked from: the readers, Great Expectations, the checkpoints
+PRELOAD = ["flows.preload"]
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(PRELOAD)
 
