@@ -3,7 +3,8 @@
 For each generated inbox (bench/inboxes.py): the raw reader alone (calamine into Arrow),
 DuckDB reading the same rows as CSV, and `taizhang ingest` end to end (extract, validate,
 load, publish; a real Prefect flow run against a Prefect server started here, as in
-production) — rows/s, seconds per file, peak memory (RSS) and the ratios. Then, on the
+production) — rows/s, seconds per file, peak memory (RSS) and the ratios; the small files
+also in turns with the code of the commit the target's figure comes from. Then, on the
 full warehouse: a re-run with nothing new (importing for itself, and forked from the
 standby), one new file and a new version of the unit register (each against the same file
 into an empty warehouse), the four report types, the metric queries for a year, and how
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,18 +60,21 @@ def duckdb_csv(paths: list[Path]) -> int:
                            [[str(p) for p in paths], columns]).fetchone()[0]
 
 
-def run_ingest(warehouse: Path, folder: Path, env: dict, *options: str) -> tuple[float, float, str]:
+def run_ingest(warehouse: Path, folder: Path, env: dict, *options: str,
+               code: Path | None = None) -> tuple[float, float, str]:
     """`taizhang ingest` as ops would run it: seconds, peak RSS (MB) of its largest process, output.
+    `code`: a checkout of another commit to run instead (its command line, in this environment).
 
     The RSS of the command and every process under it (the workers are forked from a server
     the command starts, so they are not its children to wait for) is sampled every 50 ms.
     """
     import psutil
 
+    program = [sys.executable, "-c", "from flows.cli import main; main()"] if code else [TAIZHANG]
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        command = subprocess.Popen([TAIZHANG, "--warehouse", str(warehouse), "ingest", "--inbox", str(folder), *options],
-                                   env=env, stdout=out, stderr=err, text=True)
+        command = subprocess.Popen([*program, "--warehouse", str(warehouse), "ingest", "--inbox", str(folder), *options],
+                                   env=env, stdout=out, stderr=err, text=True, cwd=code)
         peak = 0
         root = psutil.Process(command.pid)
         while command.poll() is None:
@@ -100,7 +105,35 @@ def line(label: str, rows: int, files: int, seconds: float, baseline: float | No
             f"{seconds / files:7.3f} s/file  {ratio} {extra}")
 
 
-def measure(name: str, paths: list[Path], env: dict, work: Path) -> Path:
+# the commit whose figures issue #18 quotes as today's (10,000 small files in 15.95 s, on 2026-11-23)
+REFERENCE = "e93dc29"
+
+
+def against_reference(paths: list[Path], env: dict, work: Path, first: float) -> None:
+    """The same inbox ingested by the reference commit's code, in turns with this commit's (after
+    `first`, this commit's run above), each into an empty warehouse: this machine's speed drifts
+    by up to 2× within an hour, so a fixed figure from another day says little alone."""
+    code = work / "reference"
+    added = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(code), REFERENCE],
+                           capture_output=True, text=True)
+    if added.returncode != 0:
+        print(f"  the reference commit {REFERENCE} is not in this checkout: not measured beside it")
+        return
+    try:
+        ours, theirs = [first], []
+        for turn in range(3):
+            if turn:
+                ours.append(run_ingest(work / f"ours_{turn}.duckdb", paths[0].parent, env)[0])
+            theirs.append(run_ingest(work / f"reference_{turn}.duckdb", paths[0].parent,
+                                     {**env, "TAIZHANG_REPORTS": str(work / "reports_reference")}, code=code)[0])
+        print(f"  beside the code of {REFERENCE} (the target's reference), in turns: this commit "
+              f"{' '.join(f'{s:.2f}' for s in ours)} s, {REFERENCE} {' '.join(f'{s:.2f}' for s in theirs)} s; "
+              f"median {statistics.median(ours) / statistics.median(theirs):.2f}× its time")
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(code)], capture_output=True)
+
+
+def measure(name: str, paths: list[Path], env: dict, work: Path, reference: bool = False) -> Path:
     files = len(paths)
     print(f"{name}: {files:,} file(s)", flush=True)
     started = time.perf_counter()
@@ -118,6 +151,8 @@ def measure(name: str, paths: list[Path], env: dict, work: Path) -> Path:
     print(line("DuckDB read_csv", csv_rows, files, csv_seconds, raw))
     print(line("taizhang ingest", loaded, files, seconds, raw, f"peak RSS {peak:,.0f} MB"))
     print(f"  taizhang ingest / DuckDB CSV: {csv_seconds / seconds:.0%} of its speed")
+    if reference:
+        against_reference(paths, env, work, seconds)
 
     again, _, out = run_ingest(warehouse, paths[0].parent, env)
     print(f"  re-run, nothing new:   {again:6.2f} s = {again / seconds:.1%} of the full ingest"
@@ -254,7 +289,7 @@ def main() -> None:
                "TAIZHANG_STANDBY_MINUTES": "0"}
         many_small = inbox("many_small", 500 // scale, 2_000)
         full = measure("many_small", many_small, env, work)
-        measure("tiny_files", inbox("tiny_files", 10_000 // scale, 10), env, work)
+        measure("tiny_files", inbox("tiny_files", 10_000 // scale, 10), env, work, reference=True)
         one_new_file(full, env, work)
         new_register(full, env, work)
         reports_and_metrics(work, env)
