@@ -157,3 +157,16 @@ def test_validation_and_the_warehouse_agree_on_what_makes_two_titles_the_same():
     in_validation = _key_text(pd.Series(titles)).tolist()
     assert in_validation == in_warehouse
     assert in_warehouse[0] == in_warehouse[1] and in_warehouse[3] == in_warehouse[0] and in_warehouse[4] == in_warehouse[5]
+
+
+def _checkpoints_built() -> int:
+    from flows.validate import _checkpoint
+
+    return _checkpoint.cache_info().currsize
+
+
+def test_workers_start_with_every_suite_s_checkpoint_built():
+    """The server workers are forked from builds them (≈ 0.2 s a worker's first validation saves)."""
+    from flows.workers import run_in_worker
+
+    assert run_in_worker(_checkpoints_built) == len({contract.suite for contract in CONTRACTS})

@@ -101,3 +101,34 @@ def test_a_new_process_builds_the_models_again_only_when_what_they_are_made_from
                      encoding="utf-8")
     again, changed = open_in_a_new_process()
     assert again > first and changed == columns + ["added"]
+
+
+def test_a_run_s_kept_connection_serves_its_steps_lets_readers_in_when_released_and_dies_with_a_failed_step(tmp_path):
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from flows.warehouse import kept_open, release
+
+    path = tmp_path / "w.duckdb"
+
+    def a_reader_can_open() -> bool:  # in another process, as a report would
+        probe = [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True).close()", str(path)]
+        return subprocess.run(probe, capture_output=True).returncode == 0
+
+    with kept_open(path):
+        with open_warehouse(path, SQL) as first:
+            pass
+        with open_warehouse(path, SQL) as second:
+            assert second is first  # one connection for the run's steps
+        assert not a_reader_can_open()  # held between them
+        release(path)
+        assert a_reader_can_open()  # released while the workers read
+        with pytest.raises(ZeroDivisionError), open_warehouse(path, SQL) as failing:
+            1 / 0
+        with pytest.raises(duckdb.ConnectionException):
+            failing.execute("select 1")  # a failed step's connection is closed ...
+        with open_warehouse(path, SQL) as retry:
+            assert retry.execute("select 1").fetchone() == (1,)  # ... and its retry connects afresh
+    assert a_reader_can_open()  # closed when the run ends
