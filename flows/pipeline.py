@@ -164,7 +164,7 @@ def load_files(files: list[FileRead], problems: pd.DataFrame, settings: Settings
     with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         con.execute("set threads = 1")
         load_batch(con, files, problems, settings.inbox, run_id)
-        con.execute("reset threads")  # the connection is kept for the run's later steps (a failed one is not)
+        con.execute("reset threads")  # the connection serves the run's later steps (a failed load's is closed)
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
@@ -357,7 +357,8 @@ def write_problem_files(settings: Settings, paths: set[str],
     kept, and those of units with no open problem left removed. Returns the problems too."""
     with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
         problems = open_problems(con)
-    # the warehouse written out (closed) before the problem list, whose being newer says the run completed
+    # closed, its last changes written into the file, before the problem list is written: a list
+    # newer than the warehouse says that the run completed (cli._nothing_new)
     release(settings.warehouse)
     path = write_problems_csv(problems, settings.reports_out / "problems.csv")
     units = (units | set(problems.loc[problems["path"].isin(paths), "unit_name"])) if paths else set()

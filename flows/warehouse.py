@@ -293,6 +293,8 @@ def _create(con: duckdb.DuckDBPyConnection, model: Path, existing: dict[str, str
 
 
 _BUILT: set[tuple] = set()  # (warehouse file, the models' state) built or checked by this process
+# writers kept open by `kept_open`, by warehouse file (None: released, opened again when asked for)
+_KEPT: dict[Path, duckdb.DuckDBPyConnection | None] = {}
 
 
 def _build_key(path: Path, sql_dir: Path, rules: Path) -> tuple:
@@ -358,12 +360,13 @@ def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False, wait: flo
     if read_only and not path.exists():
         raise WarehouseMissing(f"warehouse {path} does not exist yet: run `taizhang ingest` (or `taizhang demo`) first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    kept = path.absolute() in _KEPT and (not read_only or _KEPT[path.absolute()] is not None)
-    con = _KEPT[path.absolute()] if kept else None
+    held = path.absolute()
+    kept = held in _KEPT and (not read_only or _KEPT[held] is not None)
+    con = _KEPT[held] if kept else None
     if con is None:
         con = _connect(path, read_only, wait)
         if kept:
-            _KEPT[path.absolute()] = con
+            _KEPT[held] = con
     try:
         if not read_only and ((key := _build_key(path, sql_dir, rules)) not in _BUILT or not _is_built(con)):
             bring_up_to_date(con, sql_dir, rules)
@@ -377,10 +380,6 @@ def open_warehouse(path: Path, sql_dir: Path, read_only: bool = False, wait: flo
     finally:
         if not kept:
             con.close()
-
-
-# writing connections kept open by `kept_open`, by warehouse file (None: released, opened again when asked for)
-_KEPT: dict[Path, duckdb.DuckDBPyConnection | None] = {}
 
 
 @contextmanager
@@ -400,7 +399,8 @@ def kept_open(path: Path) -> Iterator[None]:
 
 def release(path: Path) -> None:
     """Close the connection `kept_open(path)` keeps, if it is open (the next writer opens it again)."""
-    con = _KEPT.get(path.absolute())
+    held = path.absolute()
+    con = _KEPT.get(held)
     if con is not None:
-        _KEPT[path.absolute()] = None
+        _KEPT[held] = None
         con.close()
