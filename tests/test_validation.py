@@ -167,6 +167,7 @@ def _checkpoints_built() -> int:
 
 def test_workers_start_with_every_suite_s_checkpoint_built():
     """The server workers are forked from builds them (≈ 0.2 s a worker's first validation saves)."""
-    from flows.workers import run_in_worker
+    from flows.workers import _POOL, run_in_worker
 
+    _POOL.close()  # a worker forked now, not one that an earlier test had validate
     assert run_in_worker(_checkpoints_built) == len({contract.suite for contract in CONTRACTS})
