@@ -361,13 +361,14 @@ def _user_errors() -> tuple[type[Exception], ...]:
     """What a command reports in one line (exit 2) instead of a traceback: the user can act on it."""
     from flows.metrics import UnknownMetric, UnknownScope
     from flows.delivery import DeliveryFailed, SecretMissing
+    from flows.local_server import PrefectUnavailable
     from flows.recipients import RecipientsError
     from flows.report.pdf import PdfUnavailable
     from flows.report.tables import FontMissing
     from flows.warehouse import WarehouseBusy, WarehouseMissing, WarehouseUnusable
 
     return (WarehouseMissing, WarehouseBusy, WarehouseUnusable, RecipientsError, SecretMissing, DeliveryFailed, UnknownScope,
-            UnknownMetric, ValueError, PdfUnavailable, FontMissing)
+            UnknownMetric, ValueError, PdfUnavailable, FontMissing, PrefectUnavailable)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,10 @@ of what a report costs. So a command uses, in order:
    itself after `TAIZHANG_SHARED_SERVER_IDLE_MINUTES` (10) without a request, the way build
    tools keep a daemon. One per PREFECT_HOME, its database where `taizhang serve` keeps its
    own (so its runs appear there too), API only (no UI, no scheduler: `serve` schedules);
-4. with that setting 0, Prefect's temporary server, tied to the command (flows/tether.py).
+4. with that setting 0, Prefect's temporary server, tied to the command (flows/tether.py). It
+   is given as long to answer as the shared one (Prefect's own 20 s is too short for a busy
+   host: its database is made anew each time), unless PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+   says otherwise.
 
 Two commands starting at once take a file lock: one starts the server, the other finds it.
 A server that was killed or hangs is replaced by the next command.
@@ -29,7 +32,7 @@ import sys
 import threading
 import time
 import urllib.request
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -37,6 +40,11 @@ from flows.settings import Settings
 from flows.warehouse import file_lock
 
 STARTUP_SECONDS = 90
+_TEMPORARY_TIMED_OUT = "Timed out while attempting to connect to ephemeral Prefect API server"
+
+
+class PrefectUnavailable(RuntimeError):
+    """No Prefect API could be started for the command's flow run."""
 
 
 def healthy(url: str, timeout: float = 2) -> bool:
@@ -94,8 +102,10 @@ def shared_server(idle_seconds: float) -> str:
         while not healthy(url, timeout=1):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"could not start the shared Prefect server (see {home / 'taizhang-api.log'}); "
-                                   "set TAIZHANG_SHARED_SERVER_IDLE_MINUTES=0 to let each command start its own")
+                raise PrefectUnavailable(
+                    f"the shared local Prefect server did not start within {STARTUP_SECONDS} s (its log: "
+                    f"{home / 'taizhang-api.log'}): set TAIZHANG_SHARED_SERVER_IDLE_MINUTES=0 to let each command "
+                    "start its own, or PREFECT_API_URL to a running Prefect server")
             time.sleep(0.1)
         _state_file().write_text(json.dumps({"url": url, "pid": process.pid}), encoding="utf-8")
         return url
@@ -111,7 +121,8 @@ def _read_state() -> dict | None:
 @contextmanager
 def prefect_api(settings: Settings) -> Iterator[str | None]:
     """Run what is inside against the API chosen above; yields its URL (None: a temporary server)."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import (PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+                                  PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings)
 
     if PREFECT_API_URL.value():
         yield PREFECT_API_URL.value()
@@ -123,9 +134,24 @@ def prefect_api(settings: Settings) -> Iterator[str | None]:
         # run heartbeats are for a server's services to notice a run that died; the shared
         # server runs none, and a heartbeat costs each run up to a second at its end
         updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
+    if url:
+        updates[PREFECT_API_URL] = url
+    elif "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" not in os.environ:
+        updates[PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS] = STARTUP_SECONDS
     try:
-        with temporary_settings(updates={PREFECT_API_URL: url, **updates}) if url else nullcontext():
+        with temporary_settings(updates=updates):
+            waited = PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
             yield url
+    except RuntimeError as error:
+        if url or not str(error).startswith(_TEMPORARY_TIMED_OUT):
+            raise
+        from prefect.server.api.server import SubprocessASGIServer
+
+        SubprocessASGIServer().stop()  # now, not at exit: the sentence below is the command's last line
+        raise PrefectUnavailable(
+            f"Prefect's temporary API server did not answer within {waited:.0f} s, so no flow run could start: "
+            "run `taizhang serve` (or set PREFECT_API_URL to a running Prefect server), or allow it longer with "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") from None
     finally:
         _send_pending_events()
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 from processes import running
@@ -62,3 +63,34 @@ def test_commands_share_one_server_a_killed_one_is_replaced_and_it_ends_when_idl
     while servers(home) and time.monotonic() < deadline:
         time.sleep(1)
     assert servers(home) == [] and not (home / "taizhang-api.json").exists()
+
+
+def test_a_temporary_server_that_does_not_answer_in_time_ends_the_command_in_one_sentence(tmp_path):
+    """With the shared server turned off each command starts Prefect's temporary server. One that
+    does not answer in time (a busy host) ends the command with what to do, not a traceback."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), TAIZHANG_SHARED_SERVER_IDLE_MINUTES="0", TAIZHANG_SERVE_PORT="1",
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="1")  # Prefect's server needs several
+    done = subprocess.run([TAIZHANG, "--warehouse", str(tmp_path / "w.duckdb"), "report", "annual", "--year", "2021"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("Prefect's temporary API server did not answer within 1 s"), last
+    assert "PREFECT_API_URL" in last and "taizhang serve" in last
+
+
+def test_the_temporary_server_is_given_as_long_as_the_shared_one(tmp_path, monkeypatch):
+    """Prefect gives its temporary server 20 s to answer; making its database anew on a busy host
+    (workers starting beside it) can take longer, so a command gives it STARTUP_SECONDS."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
+
+    from flows.local_server import STARTUP_SECONDS, prefect_api
+    from flows.settings import Settings
+
+    monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", raising=False)
+    settings = replace(Settings.load().under(tmp_path), shared_server_idle_minutes=0, serve_port=1)
+    with temporary_settings(updates={PREFECT_API_URL: None}):
+        with prefect_api(settings) as url:
+            assert url is None
+            assert PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() == STARTUP_SECONDS

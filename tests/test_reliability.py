@@ -121,8 +121,10 @@ def test_a_loader_killed_alone_leaves_no_process_behind(prefect, tmp_path, serve
         env["PREFECT_API_URL"] = PREFECT_API_URL.value()
     else:
         env["PREFECT_HOME"] = str(tmp_path / "prefect")
-    loader = subprocess.Popen([TAIZHANG, "--warehouse", str(tmp_path / "w.duckdb"), "ingest", "--inbox", str(inbox)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "stderr.txt"
+    with open(log, "wb") as err:
+        loader = subprocess.Popen([TAIZHANG, "--warehouse", str(tmp_path / "w.duckdb"), "ingest", "--inbox", str(inbox)],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=err)
 
     def command(process: psutil.Process) -> str:
         try:
@@ -138,7 +140,7 @@ def test_a_loader_killed_alone_leaves_no_process_behind(prefect, tmp_path, serve
         if workers and (server == "configured" or any("uvicorn" in command(p) for p in started)):
             break
         time.sleep(0.05)
-    assert loader.poll() is None, "the run ended before its workers could be seen"
+    assert loader.poll() is None, f"the run ended before its workers could be seen: {log.read_text()[-2000:]}"
     loader.kill()
     loader.wait()
     _, alive = psutil.wait_procs(started, timeout=10)
