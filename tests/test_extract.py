@@ -4,6 +4,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from flows.extract import extract_file
 from workbooks import LEDGER_HEADER, write_csv, write_xlsx
@@ -153,3 +154,56 @@ def test_records_read_in_the_workers_arrive_exactly_as_read(samples):
         for name, table in here.tables.items():
             assert sent.tables[name].equals(table), (path.name, name)
     assert sum(len(r.tables) for r in batch.reads) > len(paths)  # the register holds two tables
+
+
+def read_both_ways(path):
+    """A file as read today (a small sheet cell by cell) and as the Arrow path reads it."""
+    from unittest import mock
+
+    import flows.extract
+    import flows.extract.layout
+
+    plain = extract_file(path)
+    with mock.patch.object(flows.extract, "PLAIN_ROWS", 0), mock.patch.object(flows.extract.layout, "PLAIN_ROWS", 0):
+        columns = extract_file(path)
+    return plain, columns
+
+
+def same_read(plain, columns) -> None:
+    assert plain.refusal == columns.refusal
+    assert plain.skipped_rows == columns.skipped_rows
+    assert plain.tables.keys() == columns.tables.keys()
+    for name, table in plain.tables.items():
+        assert table.schema == columns.tables[name].schema, name
+        assert table.to_pylist() == columns.tables[name].to_pylist(), name
+
+
+def test_every_sample_reads_the_same_cell_by_cell_as_in_arrow(samples):
+    """Small sheets are read cell by cell in Python, larger ones column by column in Arrow: the
+    same records either way, skipped rows and all."""
+    paths = sorted(p for p in samples.rglob("*") if p.is_file())
+    assert len(paths) >= 10
+    for path in paths:
+        same_read(*read_both_ways(path))
+
+
+_PIECES = ["", " ", "  ", "\u3000", "\xa0", "\t", "\n", "\r\n", "\u2003", "\x0b", "\x85", "合计", "总计：", "备注：",
+           "备注 :", "注\u3000：", "说明\t:", "约30", "30人", "１７", "十二", "-3", "1万+", "2021-03-05", "3月5日",
+           "2021年3月5日 10:00", "44260", "是", "否", "√", "研讨交流", "支部集中学习", "讲党课", "线上", "x"]
+
+
+@given(st.lists(st.lists(st.lists(st.sampled_from(_PIECES), max_size=3).map("".join), min_size=12, max_size=12),
+                min_size=1, max_size=12))
+@settings(max_examples=60, deadline=None)
+def test_a_small_sheet_reads_the_same_cell_by_cell_as_in_arrow(rows):
+    """Whatever the cells hold (spaces of every kind, totals, notes, counts and dates as people
+    write them), the two ways give the same records and skip the same rows."""
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "研究室2021年3月学习台账.csv"
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([LEDGER_HEADER, *rows])
+        same_read(*read_both_ways(path))

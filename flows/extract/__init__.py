@@ -35,8 +35,8 @@ from flows.extract.services import (
     column_of_title, join_parts, recognise,
 )
 from flows.extract.normalise import (
-    Parsed, clean_array, clean_arrays, clean_text, normalise_array, parse_bool, parse_date, parse_datetime, parse_int,
-    parse_money,
+    PLAIN_ROWS, Parsed, clean_array, clean_arrays, clean_cell, clean_text, normalise_array, normalise_cells, parse_bool,
+    parse_date, parse_datetime, parse_int, parse_money,
 )
 
 
@@ -125,33 +125,44 @@ def _parser(f: Field, contract: Contract, period: Period | None):
     return {DATETIME: parse_datetime, INT: parse_int, MONEY: parse_money, BOOL: parse_bool}[f.kind]
 
 
-# a table of fewer rows is small: the fixed cost of each Arrow call outweighs its rows
+# a table of fewer rows is small: its columns are cleaned together (see clean_arrays)
 SMALL_TABLE_ROWS = 1_000
+
+
+def _is_text(array: pa.ChunkedArray | pa.Array) -> bool:
+    return pa.types.is_large_string(array.type) or pa.types.is_string(array.type) or pa.types.is_null(array.type)
 
 
 def _records(cells: pa.Table, contract: Contract, columns: dict[str, str],
              title: TitleInfo, period: Period | None) -> dict[str, pa.Array]:
-    """Typed records of the data rows, each parsed field beside its original (cleaned) text."""
+    """Typed records of the data rows, each parsed field beside its original (cleaned) text:
+    cell by cell for a sheet of fewer than PLAIN_ROWS rows, column by column in Arrow for more."""
     n = cells.num_rows
     read = [f.name for f in contract.fields if f.name in columns]
     texts = [cells.column(columns[name]) for name in read]
-    cleaned = dict(zip(read, clean_arrays(texts) if n < SMALL_TABLE_ROWS else map(clean_array, texts)))
+    plain = n < PLAIN_ROWS and all(map(_is_text, texts))
+    if plain:
+        cleaned = {name: [clean_cell(v) for v in text.to_pylist()] for name, text in zip(read, texts)}
+    else:
+        cleaned = dict(zip(read, clean_arrays(texts) if n < SMALL_TABLE_ROWS else map(clean_array, texts)))
     out: dict[str, pa.Array] = {}
     for f in contract.fields:
         if f.name in cleaned:
             original = cleaned[f.name]
         else:
             value = clean_text(title.labels.get(f.from_title)) if f.from_title else None
-            original = pa.array([value] * n, type=pa.large_string())
+            original = [value] * n if plain else pa.array([value] * n, type=pa.large_string())
+        text = pa.array(original, type=pa.large_string()) if plain else original
         if f.kind == TEXT:
-            out[f.name] = original
+            out[f.name] = text
             continue
-        if original.null_count == n:  # not in this sheet: nothing to parse
+        if text.null_count == n:  # not in this sheet: nothing to parse
             values, approximate = pa.nulls(n, ARROW_TYPES[f.kind]), pa.array([False] * n)
         else:
-            values, approximate = normalise_array(original, _parser(f, contract, period), ARROW_TYPES[f.kind])
+            normalise = normalise_cells if plain else normalise_array
+            values, approximate = normalise(original, _parser(f, contract, period), ARROW_TYPES[f.kind])
         out[f.name] = values
-        out[f"{f.name}_raw"] = original
+        out[f"{f.name}_raw"] = text
         if f.kind in (INT, MONEY):
             out[f"{f.name}_is_approx"] = approximate
     return out

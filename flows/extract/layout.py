@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from flows.contracts import CONTRACTS, Contract, header_key
 from flows.extract.grids import Grid
-from flows.extract.normalise import clean_text, one_type, parse_date
+from flows.extract.normalise import PLAIN_ROWS, clean_text, one_type, parse_date
 
 HEADER_SEARCH_ROWS = 30  # the header is looked for in the first rows only
 
@@ -206,29 +206,50 @@ def version_rank(stem: str) -> int:
     return int(numbered.group(1)) if numbered else 1
 
 
-_NOT_DATA = (("total", r"^(合计|总计|小计|累计)"), ("note", r"^(备注|填表说明|说明|注|附注)\s*[:：]"))
+# a row is not data when its first filled cell starts so (the spaces are RE2's \s, spelled out
+# so that Python's `re` reads the pattern the same)
+_NOT_DATA = (("total", r"^(合计|总计|小计|累计)"), ("note", r"^(备注|填表说明|说明|注|附注)[\t\n\f\r ]*[:：]"))
+_NOT_DATA_PLAIN = tuple((name, re.compile(pattern)) for name, pattern in _NOT_DATA)
 
 
 def classify_rows(rows: pa.Table) -> np.ndarray:
     """Why each row of `rows` is not data ('blank', 'total', 'note'), or None if it is.
 
-    Decided on the row's first filled cell, in Arrow for all rows at once. Cells holding
-    only spaces are rare; rows whose first cell is one are looked at again cell by cell.
+    Decided on the row's first filled cell: row by row for a small sheet (`why_not_data`), in
+    Arrow for all rows at once for a larger one. Cells holding only spaces are rare; rows
+    whose first cell is one are looked at again cell by cell.
     """
+    if rows.num_rows < PLAIN_ROWS:
+        return np.array([why_not_data(row) for row in zip(*(column.to_pylist() for column in rows.columns))],
+                        dtype=object)
     reasons = np.full(rows.num_rows, None, dtype=object)
-    if rows.num_rows == 0 or rows.num_columns == 0:
+    if rows.num_columns == 0:
         return reasons
     first = pc.utf8_trim_whitespace(pc.coalesce(*one_type(rows.columns)))
     spaces_only = pc.fill_null(pc.equal(first, ""), False).to_numpy(zero_copy_only=False)
     if spaces_only.any():
         firsts = first.to_pylist()
         for position in spaces_only.nonzero()[0]:
-            row = rows.slice(int(position), 1).to_pylist()[0].values()
-            cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
-            firsts[position] = cells[0] if cells else None
+            firsts[position] = _first_filled(rows.slice(int(position), 1).to_pylist()[0].values())
         first = pa.array(firsts, type=first.type)
     reasons[pc.is_null(first).to_numpy(zero_copy_only=False)] = "blank"
     for name, pattern in _NOT_DATA:
         matched = pc.fill_null(pc.match_substring_regex(first, pattern), False).to_numpy(zero_copy_only=False)
         reasons[matched & pd.isna(reasons)] = name
     return reasons
+
+
+def why_not_data(row) -> str | None:
+    """`classify_rows` for one row of plain values."""
+    first = next((value for value in row if value is not None), None)
+    if first is not None:
+        first = str(first).strip() or _first_filled(row)
+    if first is None:
+        return "blank"
+    return next((name for name, pattern in _NOT_DATA_PLAIN if pattern.match(first)), None)
+
+
+def _first_filled(row) -> str | None:
+    """A row's first cell holding more than spaces, trimmed."""
+    cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
+    return cells[0] if cells else None

@@ -53,15 +53,34 @@ def as_written(text: Any) -> str | None:
     return text[:-9] if re.fullmatch(r"\d{4}-\d{2}-\d{2} 00:00:00", text, re.ASCII) else text
 
 
+# A sheet of fewer rows is read in plain Python, cell by cell: the fixed cost of each Arrow
+# call (≈ 5-20 µs) outweighs so few rows. A sheet of more is read in Arrow, column by column.
+# Both ways give the same records (tests/test_extract.py compares them).
+PLAIN_ROWS = 64
+
+# A cell's runs of these become one space (a tab, a line break, a no-break or full-width
+# space); then the text is trimmed of any Unicode space, and blank is no text.
+_COLLAPSED = "\t\n\f\r \xa0\u3000"
+_COLLAPSE_CELL = re.compile(f"[{_COLLAPSED}]+")
+_COLLAPSE_COLUMN = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _COLLAPSED) + "]+"  # the same, for Arrow (RE2)
+
+
+def clean_cell(text: str | None) -> str | None:
+    """A record's cell as `clean_array` cleans it, for one cell of text."""
+    if text is None:
+        return None
+    return _COLLAPSE_CELL.sub(" ", text).strip() or None
+
+
 def clean_array(array: pa.Array) -> pa.Array:
-    """`clean_text` for a whole column at once, in Arrow (vectorised, no Python per cell).
+    """`clean_cell` for a whole column at once, in Arrow (vectorised, no Python per cell).
 
     Most columns hold no space that the collapsing would change (a tab, a line break, two
     spaces, a full-width or no-break space); for them trimming alone gives the same result,
     and a look at the column's bytes is far cheaper than the regular expression."""
     array = array.cast(pa.large_string())
     if _may_collapse(array):
-        array = pc.replace_substring_regex(array, pattern=r"[\s\x{3000}\x{a0}]+", replacement=" ")
+        array = pc.replace_substring_regex(array, pattern=_COLLAPSE_COLUMN, replacement=" ")
     array = pc.utf8_trim_whitespace(array)
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
 
@@ -303,3 +322,10 @@ def normalise_array(array: pa.Array, parse: Callable[[Any], Parsed], kind: pa.Da
     values = pa.array([p.value for p in parsed], type=kind)
     approximate = pa.array([p.approximate for p in parsed], type=pa.bool_())
     return values.take(encoded.indices), pc.fill_null(approximate.take(encoded.indices), False)
+
+
+def normalise_cells(texts: list[str | None], parse: Callable[[Any], Parsed], kind: pa.DataType) -> tuple[pa.Array, pa.Array]:
+    """`normalise_array` for a small sheet's column, cell by cell (the parsers remember the
+    values they have seen)."""
+    parsed = [EMPTY if text is None else parse(text) for text in texts]
+    return pa.array([p.value for p in parsed], type=kind), pa.array([p.approximate for p in parsed], type=pa.bool_())
