@@ -31,6 +31,22 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path, ledger):
     assert refusal(bomb).startswith("文件内部条目 xl/media/padding.bin 压缩比异常")
 
 
+def test_the_checks_see_each_entry_s_first_bytes_as_zipfile_reads_them(samples, ledger):
+    """The XML heads are inflated straight from the entries' raw bytes, not through
+    `ZipFile.open`: the same bytes, stored entries and deflated ones alike."""
+    from flows.extract.safety import LIMITS, _head
+
+    stored = ledger.with_name("stored.xlsx")
+    with zipfile.ZipFile(ledger) as source, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as target:
+        for entry in source.infolist():
+            target.writestr(entry.filename, source.read(entry))
+    for path in [stored, *sorted(samples.rglob("*.xlsx")), *sorted(samples.rglob("*.docx"))]:
+        with zipfile.ZipFile(path) as archive:
+            for entry in archive.infolist():
+                with archive.open(entry) as part:
+                    assert _head(archive, entry, LIMITS.head_bytes) == part.read(LIMITS.head_bytes), (path, entry)
+
+
 def test_too_many_entries_are_refused(tmp_path, ledger):
     crowded = rewrite_zip(ledger, tmp_path / "crowded.xlsx", add={f"xl/media/{i}.bin": b"x" for i in range(5001)})
     assert refusal(crowded).startswith("文件结构异常：包含 50")

@@ -10,7 +10,9 @@ without inflating more than a few kilobytes. Each refusal says why in plain Chin
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,8 +70,7 @@ def _check_zip(path: Path, limits: Limits) -> str:
             if not entry.filename.endswith((".xml", ".rels")):
                 continue
             try:
-                with archive.open(entry) as part:
-                    head = part.read(limits.head_bytes)
+                head = _head(archive, entry, limits.head_bytes)
             except (zipfile.BadZipFile, OSError, EOFError):
                 raise Refused(f"文件已损坏：内部条目 {entry.filename} 无法读取", "corrupt") from None
             if _ENTITY.search(head):
@@ -83,6 +84,32 @@ def _check_zip(path: Path, limits: Limits) -> str:
                         raise Refused(f"工作表 {entry.filename} 声明的范围过大（{rows} 行 × {cols} 列），"
                                       "请删除多余的空行空列后提交", "sheet_too_large")
     return kind
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, …, name and extra field lengths
+
+
+def _head(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, size: int) -> bytes:
+    """The first `size` bytes of an entry, inflated from its raw bytes: `archive.open` costs
+    ≈ 20 µs an entry in Python, most of what checking a small workbook costs. An entry that
+    is not plainly stored or deflated (encrypted, another method) or does not inflate is read
+    through `archive.open`, which says what is wrong with it."""
+    if entry.flag_bits & 1 == 0 and entry.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        handle = archive.fp
+        handle.seek(entry.header_offset)
+        signature, name_length, extra_length = _LOCAL_HEADER.unpack(handle.read(_LOCAL_HEADER.size))
+        if signature == zipfile.stringFileHeader:
+            handle.seek(name_length + extra_length, 1)
+            # deflate needs at most about two bytes in for a byte out (15-bit codes), plus block headers
+            raw = handle.read(min(entry.compress_size, 2 * size + 1024))
+            if entry.compress_type == zipfile.ZIP_STORED:
+                return raw[:size]
+            try:
+                return zlib.decompressobj(-15).decompress(raw, size)
+            except zlib.error:
+                pass
+    with archive.open(entry) as part:
+        return part.read(size)
 
 
 def _check_ole(path: Path) -> str:
