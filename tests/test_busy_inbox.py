@@ -123,3 +123,21 @@ def test_an_inbox_that_is_not_a_folder_is_a_configuration_error(tmp_path, capsys
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"inbox {inbox} ") and "--inbox" in err[0]
     assert not warehouse.exists() and not warehouse.parent.exists()
+
+
+@pytest.mark.parametrize("path, inbox", [
+    ("/srv/inbox/x.xlsx", "/srv/inbox"), ("/srv/inbox/2021-03/办公室/x.xlsx", "/srv/inbox"),
+    ("/srv/inboxes/x.xlsx", "/srv/inbox"), ("/srv/other/x.xlsx", "/srv/inbox"), ("/x.csv", "/"),
+    ("inbox/x.csv", "inbox"), ("inbox2/x.csv", "inbox"), ("/srv/inbox", "/srv/inbox")])
+def test_a_file_s_path_is_stored_relative_to_the_inbox_as_path_relative_to_gives_it(path, inbox):
+    """Stored paths are compared as text; they are what `Path.relative_to` gives (a folder
+    whose name merely starts like the inbox's is not inside it)."""
+    from pathlib import Path
+
+    from flows.load import relative
+
+    try:
+        expected = Path(path).relative_to(Path(inbox)).as_posix()
+    except ValueError:
+        expected = Path(path).as_posix()
+    assert relative(Path(path), Path(inbox)) == expected
