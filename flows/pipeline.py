@@ -301,7 +301,7 @@ def load_batches(plan: Plan, settings: Settings, parallel: int, run_id: str, sta
     followers = plan.batches[1:] + [None] if plan.batches else []  # the batch read while each one is loaded
     for number, following in enumerate(followers):
         batch, reading = reading, None
-        release(settings.warehouse)  # while the workers read, a reader may open the warehouse
+        release(settings.warehouse, if_waited_for=True)  # while the workers read, a reader waiting gets in
         read = batch.result()
         wait_for_register = number + 1 == plan.register_batches
         if following and not wait_for_register:

@@ -160,18 +160,33 @@ def _lock_free(path: Path) -> bool:
         return False
 
 
+def waiting_path(warehouse: Path) -> Path:
+    """The file a process waiting for the warehouse leaves beside it, so that a run holding it
+    lets go at its next pause (`release(…, if_waited_for=True)`)."""
+    return warehouse.with_name(warehouse.name + ".waiting")
+
+
 def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
-    """Connect, waiting (bounded) while another process holds the file's lock."""
+    """Connect, waiting (bounded) while another process holds the file's lock, and saying so
+    (`waiting_path`) at each attempt that finds it held."""
+    waiting = waiting_path(path)
+
     def attempt() -> duckdb.DuckDBPyConnection:
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
+                with suppress(OSError):
+                    waiting.touch()
                 raise LockHeld(str(error)) from error
             check_warehouse_path(path, writing=not read_only)  # what, in one sentence, when it is the path
             raise
 
-    return wait_for_lock(attempt, wait, path)
+    try:
+        return wait_for_lock(attempt, wait, path)
+    finally:
+        with suppress(OSError):  # another waiter still waiting leaves it again at its next attempt
+            waiting.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -387,7 +402,7 @@ def kept_open(path: Path) -> Iterator[None]:
     """Within, every writer `open_warehouse` gives for `path` is one connection, opened when first
     asked for and kept between uses: a run of several steps connects once instead of once a step
     (each connection costs ≈ 20 ms to open and a checkpoint to close). `release` closes it while
-    the run waits for something else, so that a reader can get in meanwhile."""
+    the run waits for something else, so that a reader waiting for the file gets in meanwhile."""
     key = path.absolute()
     _KEPT[key] = None
     try:
@@ -397,10 +412,13 @@ def kept_open(path: Path) -> Iterator[None]:
         del _KEPT[key]
 
 
-def release(path: Path) -> None:
-    """Close the connection `kept_open(path)` keeps, if it is open (the next writer opens it again)."""
+def release(path: Path, if_waited_for: bool = False) -> None:
+    """Close the connection `kept_open(path)` keeps, if it is open (the next writer opens it again);
+    `if_waited_for`: only when another process is waiting for the file. Each closing writes the
+    run's changes into the file (a checkpoint, ≈ 0.1-0.3 s), so a run does not close between
+    its batches for nobody."""
     held = path.absolute()
     con = _KEPT.get(held)
-    if con is not None:
+    if con is not None and (not if_waited_for or waiting_path(path).exists()):
         _KEPT[held] = None
         con.close()

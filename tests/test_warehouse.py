@@ -106,10 +106,11 @@ def test_a_new_process_builds_the_models_again_only_when_what_they_are_made_from
 def test_a_run_s_kept_connection_serves_its_steps_lets_readers_in_when_released_and_dies_with_a_failed_step(tmp_path):
     import subprocess
     import sys
+    import time
 
     import duckdb
 
-    from flows.warehouse import kept_open, release
+    from flows.warehouse import kept_open, release, waiting_path
 
     path = tmp_path / "w.duckdb"
 
@@ -123,8 +124,21 @@ def test_a_run_s_kept_connection_serves_its_steps_lets_readers_in_when_released_
         with open_warehouse(path, SQL) as second:
             assert second is first  # one connection for the run's steps
         assert not a_reader_can_open()  # held between them
+        release(path, if_waited_for=True)
+        assert not a_reader_can_open()  # nobody was waiting (a plain connect does not say so): still held
+        waiter = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
+                                   "from flows.warehouse import _connect; _connect(Path(sys.argv[1]), True, 60).close()",
+                                   str(path)], cwd=PROJECT_ROOT)
+        deadline = time.monotonic() + 60
+        while not waiting_path(path).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        release(path, if_waited_for=True)  # a command waits: let go while the workers read
+        assert waiter.wait(timeout=60) == 0  # it got in
+        assert not waiting_path(path).exists()  # and took its note away
+        with open_warehouse(path, SQL):
+            pass
         release(path)
-        assert a_reader_can_open()  # released while the workers read
+        assert a_reader_can_open()  # released unconditionally (before the problem list)
         with pytest.raises(ZeroDivisionError), open_warehouse(path, SQL) as failing:
             1 / 0
         with pytest.raises(duckdb.ConnectionException):
