@@ -12,11 +12,12 @@ import sys
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from flows.load import summary_by_unit
 from flows.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXAMPLES = {
     "taizhang": "  taizhang demo\n  taizhang ingest --inbox /data/inbox\n"
@@ -177,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "and row behind it), and optionally a PDF. Templates: "
                                                   "reports/templates/; the analyst's text per report: reports/notes/."))
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
-    from flows.report.periods import PERIOD_OPTIONS
+    from flows.periods import PERIOD_OPTIONS
 
     for kind, help_text, description in REPORT_KINDS:
         parser_ = kinds.add_parser(kind, parents=[common], help=help_text,
@@ -199,10 +200,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.load(warehouse=getattr(args, "warehouse", None), inbox=getattr(args, "inbox", None))
 
 
+NOTHING_NEW = "没有新文件 / nothing new in the inbox"
+
+
 def print_ingest(files: pd.DataFrame) -> None:
     """Every file of the run with its state, then one line per unit."""
+    from flows.load import summary_by_unit
+
     if (files["status"] == "waiting").all():
-        print("没有新文件 / nothing new in the inbox" + ("（仍在写入的文件等下次导入）" if len(files) else ""))
+        print(NOTHING_NEW + ("（仍在写入的文件等下次导入）" if len(files) else ""))
     for row in files.itertuples():
         detail = f"{row.rows} 行" if row.status in ("loaded", "superseded") else (row.reason or "")
         held = f"，{row.problems} 个问题" if row.problems else ""
@@ -216,6 +222,8 @@ def print_ingest(files: pd.DataFrame) -> None:
 
 def _problems(args: argparse.Namespace, settings: Settings) -> int:
     """`taizhang problems`: a plain read of the open problems."""
+    import pandas as pd
+
     from flows.metrics import resolve_scope
     from flows.problems import open_problems, write_receipts
     from flows.warehouse import open_warehouse
@@ -384,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in PLAIN_COMMANDS:
             return PLAIN_COMMANDS[args.command](args, settings)
         if args.command == "ingest":  # configuration errors in one sentence, before any flow run
-            from flows.load import check_inbox
+            from flows.inbox import check_inbox
             from flows.rules import load_rules
             from flows.warehouse import check_can_write
 
@@ -459,10 +467,8 @@ def _nothing_new(settings: Settings) -> bool:
     warehouse busy or missing) goes to the flow.
     """
     from flows.dictionary import DICTIONARY
-    from flows.load import scan_inbox, waiting_states
-    from flows.problems import receipts_in
-    from flows.publish import analyst_path
-    from flows.warehouse import WarehouseBusy, open_warehouse
+    from flows.inbox import receipts_in, scan_inbox
+    from flows.warehouse import WarehouseBusy, analyst_path, open_warehouse
 
     problems_csv = settings.reports_out / "problems.csv"
     analyst = analyst_path(settings.warehouse)
@@ -480,7 +486,12 @@ def _nothing_new(settings: Settings) -> bool:
             open_count = con.execute("select count(*) from marts.open_problems").fetchone()[0]
     except WarehouseBusy:
         return False
-    print_ingest(waiting_states(found.waiting, settings.inbox, settings.settle_seconds))
+    if found.waiting:  # pandas, for their table, only then: this path imports what it reads
+        from flows.load import waiting_states
+
+        print_ingest(waiting_states(found.waiting, settings.inbox, settings.settle_seconds))
+    else:
+        print(NOTHING_NEW)
     print_ingest_outputs(settings.warehouse, analyst, problems_csv, open_count,
                          receipts_in(settings.receipts))
     return True
@@ -511,7 +522,7 @@ def print_report(report) -> None:
 def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) -> int:
     from flows.ops import serve_all
     from flows.writer import ensure_warehouse_limit
-    from flows.report.periods import between
+    from flows.periods import between
 
     if args.command == "backfill":
         between(args.kind, args.first, args.last)  # bad periods are refused before any flow run starts
@@ -545,7 +556,7 @@ def _run_flow_command(args: argparse.Namespace, settings: Settings, pipeline) ->
         print_ingest_outputs(settings.warehouse, result.analyst_copy, result.problems_csv, result.open_problems,
                              result.receipts)
     elif args.command == "report":
-        from flows.report.periods import parse
+        from flows.periods import parse
 
         end = getattr(args, "end", None)
         parse(args.kind, args.period, end)  # a bad period is refused before any flow run starts
@@ -576,7 +587,7 @@ def _check_can_send(args: argparse.Namespace, settings: Settings) -> None:
 def print_delivery(report, args: argparse.Namespace) -> int:
     """Who the report went to; exit 1 when a 更正版 waits for --correction (a channel that failed
     fails the flow: DeliveryFailed)."""
-    from flows.report.periods import report_command
+    from flows.periods import report_command
 
     delivery = report.delivery
     for outcome in delivery.outcomes:

@@ -1,19 +1,13 @@
-"""Loading: what the inbox holds compared with the warehouse, and idempotent writes into it.
+"""Loading: idempotent writes of what the inbox held (flows/inbox.py) into the warehouse.
 
-A file is identified by the sha256 of its bytes. A (path, sha256) pair already seen is
-unchanged and skipped; the same bytes under a new path are a duplicate (recorded, not
-loaded again); anything else is new. A batch of new files is written in one transaction:
-registry, sheets, skipped rows, records and problems land together or not at all.
+A batch of new files is written in one transaction: registry, sheets, skipped rows, records
+and problems land together or not at all.
 Frames go in through Arrow (`insert … by name`), never row by row.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -21,107 +15,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from flows.extract import FileRead, concat, sha256_of
+from flows.extract import FileRead, concat
+from flows.inbox import relative
 from flows.warehouse import changing
-
-
-@dataclass
-class InboxScan:
-    """The inbox against the warehouse: which files are new, duplicates, unchanged, or still
-    being written (waiting: changed too recently to be read whole)."""
-
-    new: list[Path] = field(default_factory=list)
-    duplicates: list[tuple[Path, str]] = field(default_factory=list)  # path, file_id already loaded
-    unchanged: list[Path] = field(default_factory=list)
-    waiting: list[tuple[Path, float]] = field(default_factory=list)  # path, seconds since it last changed
-    file_ids: dict[Path, str] = field(default_factory=dict)
-
-
-COPY_MARKS = ("副本", "copy", "Copy", "复制")
-
-
-class InboxMissing(ValueError):
-    """The inbox folder the settings name does not exist: a configuration error, not an empty inbox."""
-
-
-def check_inbox(inbox: Path) -> None:
-    """Raise InboxMissing, in one sentence, unless `inbox` is a folder."""
-    if not inbox.is_dir():
-        what = "is not a folder" if inbox.exists() else "does not exist"
-        raise InboxMissing(f"inbox {inbox} {what}: create it, or point --inbox (or TAIZHANG_INBOX) at the "
-                           "folder units send their files to; nothing was read or written")
-
-
-def inbox_files(inbox: Path) -> list[Path]:
-    """Every file under the inbox (flat or `<YYYY-MM>/<单位>/`), hidden and lock files aside.
-
-    Files whose names mark them as copies come after the originals, so that of two
-    identical files the copy is the one recorded as the duplicate.
-    """
-    if not inbox.exists():
-        return []
-    files = (p for p in _files_under(str(inbox)) if not p.name.startswith((".", "~$")))
-    return sorted(files, key=lambda p: (any(mark in p.name for mark in COPY_MARKS), p.as_posix()))
-
-
-def _files_under(folder: str) -> Iterator[Path]:
-    """Every file below a folder, as `Path.rglob` finds them (folders behind symbolic links are
-    not entered), one directory listing per folder and no further look at each file."""
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                yield from _files_under(entry.path)
-            elif entry.is_file():
-                yield Path(entry.path)
-
-
-def relative(path: Path, inbox: Path) -> str:
-    """The path as stored: relative to the inbox when inside it (compared as text, as
-    `Path.relative_to` does, at a fifth of its cost: a run asks this four times a file)."""
-    text, folder = path.as_posix(), inbox.as_posix()
-    if text == folder:
-        return "."
-    prefix = folder if folder.endswith("/") else folder + "/"
-    return text[len(prefix):] if text.startswith(prefix) else text
-
-
-def last_change(path: Path) -> float:
-    """When the file last changed: its modification or, later, its status change (a copy made
-    with `cp -p` keeps an old modification time, never an old change time)."""
-    stat = path.stat()
-    return max(stat.st_mtime, stat.st_ctime)
-
-
-def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, settle_seconds: float = 0) -> InboxScan:
-    """Sort the inbox's files into new, duplicate, unchanged and waiting.
-
-    A file that changed less than `settle_seconds` ago may still be being written (a copy over
-    a slow share): it waits for a later run, unread, so that a half-written file is never loaded.
-    """
-    seen = set(con.execute("select path, file_id from raw.file_arrivals").fetchall())
-    known = set(r[0] for r in con.execute("select file_id from raw.files").fetchall())
-    scan = InboxScan()
-    first_path_of: dict[str, Path] = {}
-    now = time.time()
-    for path in inbox_files(inbox):
-        if settle_seconds > 0:
-            try:
-                age = now - last_change(path)
-            except FileNotFoundError:
-                continue  # moved away since the folder was listed
-            if age < settle_seconds:
-                scan.waiting.append((path, max(age, 0.0)))
-                continue
-        file_id = sha256_of(path)
-        scan.file_ids[path] = file_id
-        if (relative(path, inbox), file_id) in seen:
-            scan.unchanged.append(path)
-        elif file_id in known or file_id in first_path_of:
-            scan.duplicates.append((path, file_id))
-        else:
-            first_path_of[file_id] = path
-            scan.new.append(path)
-    return scan
 
 
 def unit_aliases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -35,17 +35,17 @@ from flows.delivery import DeliveryFailed
 from flows.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract
 from flows.workers import BatchRead, check_in_workers, combine, read_batch, render_docs_in_worker, run_in_worker
 from flows.workers import start as start_workers
+from flows.inbox import InboxScan, check_inbox, relative, scan_inbox
 from flows.load import (
-    InboxScan, file_states, load_batch, record_duplicates, relative, replace_problems, scan_inbox, stored_files,
-    arrived_since, check_inbox, waiting_states,
-    summary_by_unit, unit_aliases,
+    arrived_since, file_states, load_batch, record_duplicates, replace_problems, stored_files, summary_by_unit,
+    unit_aliases, waiting_states,
 )
 from flows.publish import publish_analyst_copy
 from flows.problems import open_problems, receipts_to_write, write_problems_csv, write_receipts
 from flows.alerts import alert_correction, notify_failure
 from flows.report import Report, build_report
 from flows.report.pdf import PdfConverter
-from flows.report.periods import between, parse, previous, report_command
+from flows.periods import between, parse, previous, report_command
 from flows.report_delivery import Delivery, report_contacts, send_report, sent_editions
 from flows.settings import TIMEZONE, Settings
 from flows.tether import tether_temporary_server

@@ -16,6 +16,7 @@ import pandas as pd
 import xlsxwriter
 
 from flows.extract import read_grids
+from flows.inbox import receipt_path, receipts_in
 from flows.extract.normalise import as_written
 
 PROBLEM_HEADERS = {
@@ -98,15 +99,6 @@ def write_receipt(problems: pd.DataFrame, inbox: Path, path: Path) -> Path:
         out.freeze_panes(0, 0)
     book.close()
     return path
-
-
-def receipt_path(out: Path, unit: str) -> Path:
-    return out / f"错误回执_{unit}.xlsx"
-
-
-def receipts_in(out: Path) -> list[Path]:
-    """The error receipts written in `out`, by unit."""
-    return sorted(out.glob(receipt_path(Path(), "*").name)) if out.exists() else []
 
 
 def receipts_to_write(problems: pd.DataFrame, out: Path, units: set[str] | None = None) -> set[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from flows.warehouse import built_from, refresh_tables, transaction
+from flows.warehouse import analyst_path, built_from, refresh_tables, transaction
 
 # personal data (党员发展: names and phone numbers), masked in the analyst copy
 MASKS = {
@@ -74,11 +74,6 @@ def _identifier(name: str) -> str:
 def _literal(path: Path) -> str:
     """A path as a quoted SQL string."""
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def analyst_path(warehouse: Path) -> Path:
-    """Where the analyst copy of a warehouse is published: beside it, `…_analyst.duckdb`."""
-    return warehouse.with_name(f"{warehouse.stem}_analyst{warehouse.suffix}")
 
 
 # what tells whether a file's rows differ between the warehouse and the copy: record tables

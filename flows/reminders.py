@@ -16,7 +16,7 @@ import pandas as pd
 
 from flows.delivery import Message, Outcome, deliver
 from flows.recipients import Contact, load_recipients
-from flows.report.periods import chinese_date
+from flows.periods import chinese_date
 from flows.settings import AlertSettings, Settings
 from flows.warehouse import file_lock, open_warehouse, writer_lock_path
 

@@ -23,7 +23,7 @@ from flows.delivery import Message, Outcome, deliver
 from flows.recipients import Contact, load_recipients
 from flows.report import Report, Sent
 from flows.report.evidence import figure_values, read_figures
-from flows.report.periods import chinese_date
+from flows.periods import chinese_date
 from flows.settings import AlertSettings, Settings
 from flows.warehouse import file_lock, open_warehouse, writer_lock_path
 

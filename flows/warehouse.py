@@ -160,6 +160,11 @@ def _lock_free(path: Path) -> bool:
         return False
 
 
+def analyst_path(warehouse: Path) -> Path:
+    """Where the analyst copy of a warehouse is published: beside it, `…_analyst.duckdb`."""
+    return warehouse.with_name(f"{warehouse.stem}_analyst{warehouse.suffix}")
+
+
 def waiting_path(warehouse: Path) -> Path:
     """The file a process waiting for the warehouse leaves beside it, so that a run holding it
     lets go at its next pause (`release(…, if_waited_for=True)`)."""

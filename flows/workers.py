@@ -34,7 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.extract import FileRead, concat, extract_file, sha256_of, to_frame
+from flows.extract import FileRead, concat, extract_file, to_frame
+from flows.inbox import sha256_of
 from flows.contracts import Contract
 from flows.settings import Settings
 from flows.tether import watch

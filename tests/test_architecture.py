@@ -23,7 +23,8 @@ LAYERS = [
                    "flows.dictionary"]),
     ("validation", ["flows.validate", "flows.docs_assets"]),
     ("extraction", ["flows.extract"]),
-    ("base", ["flows.contracts", "flows.rules", "flows.recipients", "flows.settings"]),
+    ("inbox", ["flows.inbox"]),
+    ("base", ["flows.contracts", "flows.periods", "flows.rules", "flows.recipients", "flows.settings"]),
 ]
 
 

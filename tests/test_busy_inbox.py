@@ -134,7 +134,7 @@ def test_a_file_s_path_is_stored_relative_to_the_inbox_as_path_relative_to_gives
     whose name merely starts like the inbox's is not inside it)."""
     from pathlib import Path
 
-    from flows.load import relative
+    from flows.inbox import relative
 
     try:
         expected = Path(path).relative_to(Path(inbox)).as_posix()

@@ -317,7 +317,7 @@ def test_each_ingest_publishes_a_summary_artifact(prefect, settings, inbox):
 
 
 def test_analysts_read_a_published_copy_with_personal_data_masked_and_never_block_a_load(prefect, settings, inbox):
-    from flows.publish import analyst_path
+    from flows.warehouse import analyst_path
 
     write_xlsx(settings.inbox / "机关第一党支部2022年党员发展台账.xlsx", {"党员发展": [
         ["姓名", "支部", "确定日期", "阶段", "联系电话"], ["李明", "一支部", date(2022, 6, 10), "入党积极分子", "13800001234"]]})
@@ -377,7 +377,7 @@ def test_the_next_ingest_process_brings_the_analyst_copy_up_to_date_by_file(pref
 
     from prefect.settings import PREFECT_API_URL
 
-    from flows.publish import analyst_path
+    from flows.warehouse import analyst_path
 
     run(settings)
     copy = analyst_path(settings.warehouse)

@@ -21,7 +21,7 @@ from flows.ops import SCHEDULES, deployments
 from flows.settings import TIMEZONE
 from flows.writer import WAREHOUSE_LIMIT
 from flows.pipeline import backfill, ingest
-from flows.report.periods import between, previous
+from flows.periods import between, previous
 from flows.settings import PROJECT_ROOT
 from workbooks import LEDGER_HEADER, write_xlsx
 

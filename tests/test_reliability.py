@@ -14,7 +14,8 @@ import pytest
 from flows.demo import write_demo_inbox
 from flows.contracts import CONTRACTS
 from flows.pipeline import ingest
-from flows.publish import analyst_path, publish_analyst_copy
+from flows.publish import publish_analyst_copy
+from flows.warehouse import analyst_path
 from snapshots import tables_of
 
 TAIZHANG = str(Path(sys.executable).with_name("taizhang"))

@@ -151,7 +151,7 @@ def test_the_monthly_report_has_its_tables_and_a_chart_with_chinese_labels(built
     assert ["活动类型", "次数", "参加人次"] in headers and ["单位", "活动次数", "参加人次"] in headers
     assert ["指标", "本月", "上月", "增减"] in headers
     assert len(document.inline_shapes) == 1
-    from flows.report.periods import month
+    from flows.periods import month
     from flows.report.tables import charts
 
     con = duckdb.connect(str(demo_year.warehouse), read_only=True)

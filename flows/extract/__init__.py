@@ -8,7 +8,6 @@ the reason, never as an exception.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flows.inbox import sha256_of
 from flows.contracts import (
     BOOL, DATE, DATETIME, INT, MONEY, TEXT, VOCAB, Contract, Field, header_key, vocabulary,
 )
@@ -102,14 +102,6 @@ class FileRead:
             if read.sheet == sheet:
                 return read.columns.get(field_name)
         return None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 ARROW_TYPES = {DATE: pa.date32(), DATETIME: pa.timestamp("us"), INT: pa.int64(), MONEY: pa.float64(),

@@ -17,7 +17,7 @@ from flows.metrics import measures, metric_labels, resolve_scope, window_figures
 from flows.report.document import OfficialDocument
 from flows.report.evidence import compare, differences, figure_values, write_evidence
 from flows.report.notes import read_notes
-from flows.report.periods import ReportPeriod, parse
+from flows.periods import ReportPeriod, parse
 from flows.report.records import write_list
 from flows.report.tables import charts, tables
 from flows.report.template import Figure, Sources, WindowValues, render

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import duckdb
 
-from flows.report.periods import chinese_date
+from flows.periods import chinese_date
 from flows.report.phrasing import write_number, write_title
 
 _PLACES = "[{'path': path, 'sheet': sheet, 'row_number': row_number}]"

@@ -12,7 +12,7 @@ from typing import Callable
 
 import duckdb
 
-from flows.report.periods import ReportPeriod, chinese_date
+from flows.periods import ReportPeriod, chinese_date
 
 # the activity metrics a month-on-month table compares, in the order of metrics.md
 MONTH_ON_MONTH = ("activities_total", "participants_total", "study_sessions", "centre_group_sessions",
