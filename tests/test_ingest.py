@@ -403,6 +403,10 @@ def flow_runs() -> int:
 
 def test_ingest_with_nothing_new_answers_without_a_flow_run_unless_the_last_run_stopped_half_way(
         prefect, settings, inbox, capsys, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
     from flows.cli import main
 
     monkeypatch.setenv("TAIZHANG_REPORTS", str(settings.reports_out))
@@ -415,6 +419,13 @@ def test_ingest_with_nothing_new_answers_without_a_flow_run_unless_the_last_run_
     out = capsys.readouterr().out
     assert "没有新文件" in out and f"problems:  {settings.reports_out / 'problems.csv'}" in out
     assert flow_runs() == runs
+    # and reads only what it needs: neither pandas, Arrow nor the report package is imported
+    probe = ("import sys; from flows.cli import main; code = main(sys.argv[1:]); "
+             "print(code, sorted(m for m in ('pandas', 'pyarrow', 'flows.report', 'flows.extract') if m in sys.modules))")
+    alone = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True,
+                           env={**os.environ, "TAIZHANG_REPORTS": str(settings.reports_out)})
+    assert alone.stdout.strip().splitlines()[-1] == "0 []", alone.stdout[-2000:] + alone.stderr[-2000:]
+    assert "没有新文件" in alone.stdout
 
     (settings.reports_out / "problems.csv").unlink()  # as if the last run had stopped before its end
     assert main(command) == 0
