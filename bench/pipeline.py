@@ -154,9 +154,13 @@ def measure(name: str, paths: list[Path], env: dict, work: Path, reference: bool
     if reference:
         against_reference(paths, env, work, seconds)
 
-    again, _, out = run_ingest(warehouse, paths[0].parent, env)
-    print(f"  re-run, nothing new:   {again:6.2f} s = {again / seconds:.1%} of the full ingest"
-          f"{'' if '没有新文件' in out else '  (!) it found new files'}")
+    # twice, the better shown, as for the standby below: a single sub-second command is at the
+    # mercy of whatever else the machine does at that moment
+    runs = [run_ingest(warehouse, paths[0].parent, env) for _ in range(2)]
+    again = min(seconds_ for seconds_, _, _ in runs)
+    print(f"  re-run, nothing new:   {again:6.2f} s = {again / seconds:.1%} of the full ingest "
+          f"(runs: {', '.join(f'{s:.2f}' for s, _, _ in runs)} s)"
+          f"{'' if all('没有新文件' in out for _, _, out in runs) else '  (!) it found new files'}")
     standby = {**env, "TAIZHANG_STANDBY_MINUTES": "10"}
     run_ingest(warehouse, paths[0].parent, standby)  # runs itself and starts the standby
     wait_for_standby(Path(env["PREFECT_HOME"]))
