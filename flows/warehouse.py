@@ -174,7 +174,7 @@ def waiting_path(warehouse: Path) -> Path:
 def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     """Connect, waiting (bounded) while another process holds the file's lock, and saying so
     (`waiting_path`) at each attempt that finds it held."""
-    waiting = waiting_path(path)
+    waiting, waited = waiting_path(path), []
 
     def attempt() -> duckdb.DuckDBPyConnection:
         try:
@@ -183,6 +183,7 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
             if "lock" in str(error).lower():
                 with suppress(OSError):
                     waiting.touch()
+                    waited.append(True)
                 raise LockHeld(str(error)) from error
             check_warehouse_path(path, writing=not read_only)  # what, in one sentence, when it is the path
             raise
@@ -190,8 +191,9 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
     try:
         return wait_for_lock(attempt, wait, path)
     finally:
-        with suppress(OSError):  # another waiter still waiting leaves it again at its next attempt
-            waiting.unlink(missing_ok=True)
+        if waited:  # only a waiter takes the note away (another still waiting leaves it again)
+            with suppress(OSError):
+                waiting.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -110,7 +110,7 @@ def test_a_run_s_kept_connection_serves_its_steps_lets_readers_in_when_released_
 
     import duckdb
 
-    from flows.warehouse import kept_open, release, waiting_path
+    from flows.warehouse import _connect, kept_open, release, waiting_path
 
     path = tmp_path / "w.duckdb"
 
@@ -135,6 +135,10 @@ def test_a_run_s_kept_connection_serves_its_steps_lets_readers_in_when_released_
         release(path, if_waited_for=True)  # a command waits: let go while the workers read
         assert waiter.wait(timeout=60) == 0  # it got in
         assert not waiting_path(path).exists()  # and took its note away
+        other = tmp_path / "other.duckdb"
+        waiting_path(other).touch()  # a command waiting for another file ...
+        _connect(other, read_only=False, wait=0).close()
+        assert waiting_path(other).exists()  # ... keeps its note when one gets in at once
         with open_warehouse(path, SQL):
             pass
         release(path)
