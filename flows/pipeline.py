@@ -151,7 +151,12 @@ def read_files(paths: list[Path], checks: Checks) -> BatchRead:
 def current_checks(settings: Settings) -> Checks:
     """What batches are validated against now: the register's unit names as the warehouse knows them."""
     with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
-        return Checks(settings.expectations_dir, {"unit_names": sorted(unit_aliases(con))}, date.today())
+        return checks_of(con, settings)
+
+
+def checks_of(con: duckdb.DuckDBPyConnection, settings: Settings) -> Checks:
+    """`current_checks` through a connection already open."""
+    return Checks(settings.expectations_dir, {"unit_names": sorted(unit_aliases(con))}, date.today())
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
@@ -177,7 +182,7 @@ def revalidate_units(settings: Settings, run_id: str, checked: set[str]) -> int:
         earlier = sorted(file_id for (file_id,) in con.execute("select file_id from core.files where is_live").fetchall()
                          if file_id not in checked)
         files = stored_files(con, earlier)
-        checks = Checks(settings.expectations_dir, {"unit_names": sorted(unit_aliases(con))}, date.today())
+        checks = checks_of(con, settings)
         rules = {contract: units for contract in CONTRACTS
                  if (units := unit_rules(settings.expectations_dir, contract.suite))}
         parts = ((contract, records, units) for contract, units in rules.items()

@@ -174,16 +174,17 @@ def waiting_path(warehouse: Path) -> Path:
 def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     """Connect, waiting (bounded) while another process holds the file's lock, and saying so
     (`waiting_path`) at each attempt that finds it held."""
-    waiting, waited = waiting_path(path), []
+    waiting, waited = waiting_path(path), False
 
     def attempt() -> duckdb.DuckDBPyConnection:
+        nonlocal waited
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 with suppress(OSError):
                     waiting.touch()
-                    waited.append(True)
+                    waited = True
                 raise LockHeld(str(error)) from error
             check_warehouse_path(path, writing=not read_only)  # what, in one sentence, when it is the path
             raise
