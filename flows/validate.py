@@ -22,8 +22,11 @@ validation (they are not stored):
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import json
 import re
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -42,6 +45,30 @@ from flows.settings import PROJECT_ROOT
 PROBLEM_COLUMNS = ["file_id", "sheet", "row_number", "column_letter", "field", "rule", "value", "reason"]
 PERIOD_TOLERANCE = timedelta(days=7)
 PERIOD_COLUMNS = ["period_label", "window_start", "window_end"]  # derived from each row's file
+
+# Great Expectations imports every expectation it ships, and with two of them (distribution
+# tests no suite here uses) scipy.stats and altair: ≈ 1 s of its ≈ 2.4 s import, paid by the
+# server the workers are forked from before the first batch can start. They load on first use.
+LOADED_ON_FIRST_USE = frozenset({"scipy.stats", "altair"})
+
+
+class _LoadOnFirstUse(importlib.abc.MetaPathFinder):
+    """Imports LOADED_ON_FIRST_USE as modules that run their code when first used (importlib's
+    `LazyLoader`): an import that only binds the name costs nothing."""
+
+    def find_spec(self, name: str, path, target=None):
+        if name not in LOADED_ON_FIRST_USE:
+            return None
+        for finder in sys.meta_path:
+            spec = None if finder is self else getattr(finder, "find_spec", lambda *_: None)(name, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = importlib.util.LazyLoader(spec.loader)
+                return spec
+        return None
+
+
+if not any(isinstance(finder, _LoadOnFirstUse) for finder in sys.meta_path):  # before Great Expectations is imported
+    sys.meta_path.insert(0, _LoadOnFirstUse())
 
 
 @cache

@@ -171,3 +171,20 @@ def test_workers_start_with_every_suite_s_checkpoint_built():
 
     _POOL.close()  # a worker forked now, not one that an earlier test had validate
     assert run_in_worker(_checkpoints_built) == len({contract.suite for contract in CONTRACTS})
+
+
+def test_what_great_expectations_imports_for_distribution_tests_still_loads_when_used():
+    """scipy.stats and altair load only when first used, in a fresh process as in the workers'
+    server; a suite that needed them (a distribution test) would still have them."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, flows.validate, great_expectations\n"
+            "print(sorted(type(sys.modules[m]).__name__ for m in ('scipy.stats', 'altair')))\n"
+            "from scipy import stats\n"
+            "print(stats.norm.cdf(0.0), type(sys.modules['scipy.stats']).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "GX_ANALYTICS_ENABLED": "false"}).stdout.split("\n")
+    assert out[0] == "['_LazyModule', '_LazyModule']"
+    assert out[1] == "0.5 module"
