@@ -470,7 +470,7 @@ def _nothing_new(settings: Settings) -> bool:
     from flows.inbox import receipts_in, scan_inbox
     from flows.warehouse import WarehouseBusy, analyst_path, open_warehouse
 
-    problems_csv = settings.reports_out / "problems.csv"
+    problems_csv = settings.problem_list
     analyst = analyst_path(settings.warehouse)
     written = [settings.warehouse, analyst, problems_csv]
     if not all(p.exists() for p in written) or Path(f"{settings.warehouse}.wal").exists():

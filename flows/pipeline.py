@@ -257,9 +257,12 @@ def _ingest(settings: Settings, parallel: int) -> IngestResult:
     if loaded.register_loaded:
         revalidate_units(settings, run_id, quote(loaded.checked))
     states = record_outcomes(settings, found, run_id)
+    problems = current_problems(settings)
+    # in a worker while the analyst copy is written here
+    receipts_written = write_unit_receipts.submit(settings, problems, units_concerned(problems, states))
     analyst = publish(settings)  # also catches up after a run that crashed before publishing
-    problems_csv, receipts, problems = write_problem_files(settings, quote(set(states["path"])),
-                                                           quote(set(states["unit"].dropna())))
+    receipts = receipts_written.result()
+    problems_csv = write_problem_list(settings, quote(problems))  # the run's last file
     if data_docs is not None:
         data_docs.result()
     publish_summary(states)
@@ -350,29 +353,42 @@ def write_data_docs(results: list[bytes], settings: Settings) -> Path:
 
 def last_completed(settings: Settings) -> datetime | None:
     """When the last ingest that ran to its end finished: the problem list is its last file."""
-    problems_csv = settings.reports_out / "problems.csv"
-    return datetime.fromtimestamp(problems_csv.stat().st_mtime) if problems_csv.exists() else None
+    listed = settings.problem_list
+    return datetime.fromtimestamp(listed.stat().st_mtime) if listed.exists() else None
+
+
+def current_problems(settings: Settings) -> pd.DataFrame:
+    """Every open problem in the warehouse now."""
+    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
+        return open_problems(con)
+
+
+def units_concerned(problems: pd.DataFrame, states: pd.DataFrame) -> set[str]:
+    """The units whose error receipt this run's files (`states`) change: the units that sent
+    them, and those the open problems of these files are counted under."""
+    if states.empty:
+        return set()
+    return set(states["unit"].dropna()) | set(problems.loc[problems["path"].isin(set(states["path"])), "unit_name"])
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
-def write_problem_files(settings: Settings, paths: set[str],
-                        units: set[str]) -> tuple[Path, list[Path], pd.DataFrame]:
-    """Every open problem (problems.csv) and one error receipt per unit, to send back: receipts
-    of the units this run's files (`paths`, sent by `units`) concern are rewritten, the others
-    kept, and those of units with no open problem left removed. Returns the problems too."""
-    with open_warehouse(settings.warehouse, settings.sql_dir, rules=settings.rules) as con:
-        problems = open_problems(con)
+def write_unit_receipts(settings: Settings, problems: pd.DataFrame, units: set[str]) -> list[Path]:
+    """One error receipt per unit with open problems (`problems`), to send back: those of `units`
+    rewritten, the others kept, and those of units with no open problem left removed."""
+    if receipts_to_write(problems, settings.receipts, units):
+        # the receipts re-read the sheets people sent: in a worker, under its memory cap
+        return run_in_worker(write_receipts, problems, settings.inbox, settings.receipts, units)
+    # no receipt to rewrite, no sheet to read: no worker to start (≈ 3 s)
+    return write_receipts(problems, settings.inbox, settings.receipts, units)
+
+
+@task(cache_policy=NONE, **IO_RETRIES)
+def write_problem_list(settings: Settings, problems: pd.DataFrame) -> Path:
+    """Every open problem, as problems.csv: an ingest's last file (`last_completed`)."""
     # closed, its last changes written into the file, before the problem list is written: a list
     # newer than the warehouse says that the run completed (cli._nothing_new)
     release(settings.warehouse)
-    path = write_problems_csv(problems, settings.reports_out / "problems.csv")
-    units = (units | set(problems.loc[problems["path"].isin(paths), "unit_name"])) if paths else set()
-    if receipts_to_write(problems, settings.receipts, units):
-        # the receipts re-read the sheets people sent: in a worker, under its memory cap
-        receipts = run_in_worker(write_receipts, problems, settings.inbox, settings.receipts, units)
-    else:  # no receipt to rewrite, no sheet to read: no worker to start (≈ 3 s)
-        receipts = write_receipts(problems, settings.inbox, settings.receipts, units)
-    return path, receipts, problems
+    return write_problems_csv(problems, settings.problem_list)
 
 
 def _link(path: Path, label: str = "", text: str | None = None) -> str:

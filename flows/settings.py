@@ -114,6 +114,11 @@ class Settings:
         return self.warehouse.parent / "sent"
 
     @property
+    def problem_list(self) -> Path:
+        """Where each ingest writes every open problem (problems.csv), as its last file."""
+        return self.reports_out / "problems.csv"
+
+    @property
     def receipts(self) -> Path:
         """Where each ingest writes the error receipts (错误回执), one per unit."""
         return self.reports_out / "receipts"
