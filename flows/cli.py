@@ -7,6 +7,7 @@ problems, dictionary) are plain reads of the warehouse and answer at once.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from contextlib import nullcontext
@@ -409,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
 
         with prefect_api(settings) if args.command != "serve" else nullcontext():
             from flows import pipeline  # with the API chosen: no temporary server prepared when there is one
+            # what the imports made lives as long as the process: left out of every garbage
+            # collection from now on (≈ 0.5 s of full collections in an ingest of 10,000 files)
+            gc.freeze()
 
             return _run_flow_command(args, settings, pipeline)
     except _user_errors() as error:
@@ -441,7 +445,6 @@ def run() -> None:
     walk every one of them in a last garbage collection, ≈ 0.5 s after an ingest, for
     memory the process is about to give back anyway. Exit handlers (Prefect's) run as usual.
     """
-    import gc
     import os
 
     try:
