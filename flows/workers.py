@@ -22,6 +22,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -110,18 +111,21 @@ def _start_worker(cap: int, run: int, folder: str) -> None:
 
 
 class _Pool:
-    """One pool of forked workers, kept for the whole process and replaced when broken."""
+    """One pool of forked workers, kept for the whole process and replaced when broken. Steps
+    running at once in the run's threads (the data docs, the error receipts) share it."""
 
     def __init__(self) -> None:
         self.executor: ProcessPoolExecutor | None = None
+        self.lock = threading.Lock()
 
     def get(self, workers: int) -> ProcessPoolExecutor:
-        if self.executor is None or self.executor._max_workers != workers:  # noqa: SLF001
-            self.close()
-            cap = Settings.load().worker_memory_mb * 2**20  # address space per worker
-            self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT,
-                                                initializer=_start_worker, initargs=(cap, os.getpid(), os.getcwd()))
-        return self.executor
+        with self.lock:
+            if self.executor is None or self.executor._max_workers != workers:  # noqa: SLF001
+                self.close()
+                cap = Settings.load().worker_memory_mb * 2**20  # address space per worker
+                self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT, initializer=_start_worker,
+                                                    initargs=(cap, os.getpid(), os.getcwd()))
+            return self.executor
 
     def close(self) -> None:
         if self.executor is not None:
