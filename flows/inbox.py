@@ -95,6 +95,8 @@ def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, settle_seconds: floa
 
     A file that changed less than `settle_seconds` ago may still be being written (a copy over
     a slow share): it waits for a later run, unread, so that a half-written file is never loaded.
+    One whose path and bytes are already loaded is unchanged however recently it was touched
+    (the files a demo, a restore or `touch` just wrote): half-written, its bytes would differ.
     """
     seen = set(con.execute("select path, file_id from raw.file_arrivals").fetchall())
     known = set(r[0] for r in con.execute("select file_id from raw.files").fetchall())
@@ -102,23 +104,22 @@ def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, settle_seconds: floa
     first_path_of: dict[str, Path] = {}
     now = time.time()
     for path in inbox_files(inbox):
-        if settle_seconds > 0:
-            try:
-                age = now - last_change(path)
-            except FileNotFoundError:
-                continue  # moved away since the folder was listed
-            if age < settle_seconds:
-                scan.waiting.append((path, max(age, 0.0)))
-                continue
-        file_id = sha256_of(path)
-        scan.file_ids[path] = file_id
+        try:
+            age = now - last_change(path) if settle_seconds > 0 else None
+            file_id = sha256_of(path)
+        except FileNotFoundError:
+            continue  # moved away since the folder was listed
         if (relative(path, inbox), file_id) in seen:
             scan.unchanged.append(path)
+        elif age is not None and age < settle_seconds:
+            scan.waiting.append((path, max(age, 0.0)))
+            continue
         elif file_id in known or file_id in first_path_of:
             scan.duplicates.append((path, file_id))
         else:
             first_path_of[file_id] = path
             scan.new.append(path)
+        scan.file_ids[path] = file_id
     return scan
 
 

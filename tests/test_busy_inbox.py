@@ -141,3 +141,23 @@ def test_a_file_s_path_is_stored_relative_to_the_inbox_as_path_relative_to_gives
     except ValueError:
         expected = Path(path).as_posix()
     assert relative(Path(path), Path(inbox)) == expected
+
+
+def test_files_already_loaded_and_touched_since_are_unchanged_not_waiting(registered, monkeypatch, capsys):
+    """Right after `make demo` (or a restore, or `touch`), the inbox's files are all recent: those
+    whose bytes are loaded under the same path are unchanged, and only a new one waits."""
+    settings = registered
+    monkeypatch.setenv("TAIZHANG_REPORTS", str(settings.reports_out))
+    monkeypatch.setenv("TAIZHANG_SETTLE_SECONDS", "0")
+    command = ["--warehouse", str(settings.warehouse), "--inbox", str(settings.inbox), "ingest"]
+    assert main(command) == 0
+    capsys.readouterr()
+
+    (settings.inbox / REGISTER).touch()
+    new = ledger_csv(settings.inbox / f"{UNIT}2022年6月学习台账.csv", ROWS)
+    monkeypatch.setenv("TAIZHANG_SETTLE_SECONDS", "600")
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    assert f"waiting    {new.name}" in out
+    assert REGISTER not in out
+    assert query(settings, "select file_name, state from raw.files") == [(REGISTER, "loaded")]
